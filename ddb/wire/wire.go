@@ -1,0 +1,368 @@
+// Package wire is the HTTP side of the DynamoDB protocol (AWS JSON 1.0) on
+// fasthttp: it checks method, content type, target and signature shape,
+// inflates gzip bodies, hands the operation to a Handler, and writes the
+// answer with DynamoDB's headers (x-amzn-RequestId, x-amz-crc32) and error
+// shapes. The storage node and the caching proxy both sit behind it.
+//
+// Request checks run in DynamoDB's order: method and content type (404
+// <UnknownOperationException/>), JSON syntax, target (UnknownOperation),
+// Authorization shape (MissingAuthenticationToken, IncompleteSignature),
+// then the operation itself. Signatures are parsed, not verified: the region
+// of the credential scope is passed on so ARNs name the caller's region.
+package wire
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/dynax/dynax/ddb"
+)
+
+// MaxBodyBytes is DynamoDB's request size limit (16 MiB).
+const MaxBodyBytes = 16 << 20
+
+// DefaultRegion is used when a request's credential scope names none.
+const DefaultRegion = "us-east-1"
+
+// Target prefixes of the two JSON services dynax speaks.
+const (
+	PrefixDynamoDB = "DynamoDB_20120810"
+	PrefixStreams  = "DynamoDBStreams_20120810"
+)
+
+// Request is one decoded API call.
+type Request struct {
+	// Prefix is the service part of X-Amz-Target (PrefixDynamoDB, …).
+	Prefix string
+	// Operation is the operation name, e.g. "GetItem".
+	Operation string
+	// Body is the JSON body, already inflated. It is only valid during the call.
+	Body []byte
+	// Region is the region of the SigV4 credential scope (DefaultRegion if absent).
+	Region string
+	// AccessKey is the access key id of the credential scope.
+	AccessKey string
+	// RequestID is the x-amzn-RequestId this answer will carry.
+	RequestID string
+	// Header gives access to the raw request headers (for proxies that re-sign).
+	Header *fasthttp.RequestHeader
+}
+
+// Handler serves DynamoDB operations.
+type Handler interface {
+	// Known reports whether prefix.op is an operation this handler serves;
+	// others are answered with UnknownOperationException before any other check.
+	Known(prefix, op string) bool
+	// ServeDynamoDB runs one operation and returns the JSON response body.
+	// A *ddb.Error result is written as that DynamoDB error; any other error
+	// becomes a 500 InternalServerError and is logged.
+	ServeDynamoDB(ctx context.Context, req *Request) ([]byte, error)
+}
+
+// Server adapts a Handler to fasthttp.
+type Server struct {
+	Handler Handler
+	// Logger receives internal errors. Default slog.Default().
+	Logger *slog.Logger
+
+	srv *fasthttp.Server
+}
+
+// NewServer returns a Server for h.
+func NewServer(h Handler, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{Handler: h, Logger: logger}
+	s.srv = &fasthttp.Server{
+		Handler:                       s.ServeFastHTTP,
+		Name:                          "Server",
+		MaxRequestBodySize:            MaxBodyBytes + 1<<20,
+		DisableHeaderNamesNormalizing: false,
+		NoDefaultDate:                 false,
+		NoDefaultContentType:          true,
+		ReduceMemoryUsage:             false,
+		StreamRequestBody:             false,
+		CloseOnShutdown:               true,
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Shutdown stops the server, waiting for in-flight requests.
+func (s *Server) Shutdown() error { return s.srv.Shutdown() }
+
+var (
+	ctJSON10   = []byte("application/x-amz-json-1.0")
+	ctJSON     = []byte("application/json")
+	unknownOp  = []byte("<UnknownOperationException/>\n")
+	hdrTarget  = []byte("X-Amz-Target")
+	hdrCRC     = "x-amz-crc32"
+	hdrReqID   = "x-amzn-RequestId"
+	methodPOST = []byte("POST")
+)
+
+// ServeFastHTTP is the fasthttp handler.
+func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
+	reqID := NewRequestID()
+	ctx.Response.Header.Set(hdrReqID, reqID)
+
+	if origin := ctx.Request.Header.Peek("Origin"); len(origin) > 0 {
+		ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+		if ctx.IsOptions() {
+			if h := ctx.Request.Header.Peek("Access-Control-Request-Headers"); len(h) > 0 {
+				ctx.Response.Header.SetBytesV("Access-Control-Allow-Headers", h)
+			}
+			if m := ctx.Request.Header.Peek("Access-Control-Request-Method"); len(m) > 0 {
+				ctx.Response.Header.SetBytesV("Access-Control-Allow-Methods", m)
+			}
+			ctx.Response.Header.Set("Access-Control-Max-Age", "172800")
+			ctx.SetStatusCode(200)
+			return
+		}
+	}
+
+	if ctx.IsGet() {
+		body := []byte("healthy: " + string(ctx.Host()) + " ")
+		writeRaw(ctx, 200, "text/plain", body)
+		return
+	}
+
+	ct := ctx.Request.Header.ContentType()
+	if i := bytes.IndexByte(ct, ';'); i >= 0 {
+		ct = bytes.TrimSpace(ct[:i])
+	}
+	body := ctx.Request.Body()
+	if !bytes.Equal(ctx.Method(), methodPOST) || (len(body) > 0 && !bytes.Equal(ct, ctJSON10) && !bytes.Equal(ct, ctJSON)) {
+		writeRaw(ctx, 404, "", unknownOp)
+		return
+	}
+	respCT := ctJSON10
+	if bytes.Equal(ct, ctJSON) {
+		respCT = ctJSON
+	}
+
+	if len(body) > MaxBodyBytes {
+		ctx.SetStatusCode(413)
+		return
+	}
+	if enc := ctx.Request.Header.ContentEncoding(); len(enc) > 0 && bytes.EqualFold(enc, []byte("gzip")) {
+		inflated, err := gunzip(body)
+		if err != nil {
+			s.writeError(ctx, respCT, ddb.Serialization("Unable to decompress request body"))
+			return
+		}
+		if len(inflated) > MaxBodyBytes {
+			ctx.SetStatusCode(413)
+			return
+		}
+		body = inflated
+	}
+
+	prefix, op := splitTarget(ctx.Request.Header.PeekBytes(hdrTarget))
+	if prefix == "" || !s.Handler.Known(prefix, op) {
+		if len(body) > 0 && !json.Valid(body) {
+			s.writeError(ctx, respCT, &ddb.Error{Status: 400, Type: ddb.NSService + "SerializationException"})
+			return
+		}
+		s.writeError(ctx, respCT, ddb.UnknownOperation())
+		return
+	}
+
+	region, access, aerr := checkAuth(&ctx.Request)
+	if aerr != nil {
+		s.writeError(ctx, respCT, aerr)
+		return
+	}
+	if len(body) == 0 {
+		s.writeError(ctx, respCT, &ddb.Error{Status: 400, Type: ddb.NSService + "SerializationException"})
+		return
+	}
+
+	req := Request{Prefix: prefix, Operation: op, Body: body, Region: region, AccessKey: access, RequestID: reqID, Header: &ctx.Request.Header}
+	out, err := s.Handler.ServeDynamoDB(ctx, &req)
+	if err != nil {
+		de, ok := ddb.AsError(err)
+		if !ok {
+			s.Logger.Error("internal error", "op", op, "err", err)
+			de = ddb.InternalServerError("Internal server error")
+		}
+		s.writeError(ctx, respCT, de)
+		return
+	}
+	s.writeBody(ctx, 200, respCT, out)
+}
+
+func splitTarget(t []byte) (prefix, op string) {
+	i := bytes.IndexByte(t, '.')
+	if i <= 0 || i == len(t)-1 || bytes.IndexByte(t[i+1:], '.') >= 0 {
+		return "", ""
+	}
+	p := t[:i]
+	switch {
+	case string(p) == PrefixDynamoDB:
+		prefix = PrefixDynamoDB
+	case string(p) == PrefixStreams:
+		prefix = PrefixStreams
+	case string(p) == "DynamoDB_20111205":
+		prefix = PrefixDynamoDB
+	default:
+		return "", ""
+	}
+	return prefix, string(t[i+1:])
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+}
+
+// writeBody writes a JSON body, gzip-compressed when the client accepts it,
+// with the CRC32 of the bytes actually sent.
+func (s *Server) writeBody(ctx *fasthttp.RequestCtx, status int, ct []byte, body []byte) {
+	ctx.Response.Header.SetContentTypeBytes(ct)
+	if ctx.Request.Header.HasAcceptEncoding("gzip") {
+		var buf bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		body = buf.Bytes()
+		ctx.Response.Header.Set("Content-Encoding", "gzip")
+	}
+	ctx.SetStatusCode(status)
+	ctx.Response.Header.Set(hdrCRC, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	ctx.Response.SetBodyRaw(body)
+}
+
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
+func writeRaw(ctx *fasthttp.RequestCtx, status int, ct string, body []byte) {
+	if ct != "" {
+		ctx.Response.Header.SetContentType(ct)
+	}
+	ctx.SetStatusCode(status)
+	ctx.Response.Header.Set(hdrCRC, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	ctx.Response.SetBodyRaw(body)
+}
+
+func (s *Server) writeError(ctx *fasthttp.RequestCtx, ct []byte, e *ddb.Error) {
+	s.writeBody(ctx, e.Status, ct, ErrorBody(e))
+}
+
+// ErrorBody renders a DynamoDB error as its JSON body.
+func ErrorBody(e *ddb.Error) []byte {
+	b := make([]byte, 0, 64+len(e.Message))
+	b = append(b, `{"__type":`...)
+	b = ddb.AppendString(b, e.Type)
+	if e.Message != "" {
+		if e.CapitalMessage {
+			b = append(b, `,"Message":`...)
+		} else {
+			b = append(b, `,"message":`...)
+		}
+		b = ddb.AppendString(b, e.Message)
+	}
+	for _, f := range e.Extra {
+		b = append(b, ',')
+		b = ddb.AppendString(b, f.Name)
+		b = append(b, ':')
+		b = append(b, f.JSON...)
+	}
+	return append(b, '}')
+}
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// NewRequestID returns a 52-character request id like DynamoDB's.
+func NewRequestID() string {
+	var b [52]byte
+	for i := 0; i < len(b); {
+		r := rand.Uint64()
+		for j := 0; j < 10 && i < len(b); j++ {
+			b[i] = idAlphabet[r%36]
+			r /= 36
+			i++
+		}
+	}
+	return string(b[:])
+}
+
+// checkAuth validates the shape of SigV4 authentication (header or query
+// string) and returns the credential scope's region and access key.
+func checkAuth(r *fasthttp.Request) (region, access string, err *ddb.Error) {
+	auth := string(r.Header.Peek("Authorization"))
+	args := r.URI().QueryArgs()
+	query := args.Has("X-Amz-Algorithm")
+	if auth != "" && query {
+		return "", "", &ddb.Error{Status: 400, Type: ddb.NSService + "InvalidSignatureException",
+			Message: "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."}
+	}
+	if (auth == "" && !query) || (auth != "" && !strings.HasPrefix(strings.TrimSpace(auth), "AWS4-")) {
+		return "", "", ddb.MissingAuthenticationToken()
+	}
+	var credential string
+	var msg strings.Builder
+	if auth != "" {
+		params := map[string]string{}
+		fields := strings.FieldsFunc(auth, func(r rune) bool { return r == ',' || r == ' ' })
+		for _, f := range fields[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok {
+				params[k] = v
+			}
+		}
+		for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
+			if params[p] == "" {
+				msg.WriteString("Authorization header requires '" + p + "' parameter. ")
+			}
+		}
+		if len(r.Header.Peek("X-Amz-Date")) == 0 && len(r.Header.Peek("Date")) == 0 {
+			msg.WriteString("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ")
+		}
+		if msg.Len() > 0 {
+			msg.WriteString("Authorization=" + auth)
+		}
+		credential = params["Credential"]
+	} else {
+		for _, p := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"} {
+			if len(args.Peek(p)) == 0 {
+				msg.WriteString("AWS query-string parameters must include '" + p + "'. ")
+			}
+		}
+		if msg.Len() > 0 {
+			msg.WriteString("Re-examine the query-string parameters.")
+		}
+		credential = string(args.Peek("X-Amz-Credential"))
+	}
+	if msg.Len() > 0 {
+		return "", "", ddb.IncompleteSignature(msg.String())
+	}
+	parts := strings.Split(strings.TrimRight(credential, "/"), "/")
+	if len(parts) != 5 {
+		return "", "", ddb.IncompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '" + credential + "'")
+	}
+	region = parts[2]
+	if region == "" {
+		region = DefaultRegion
+	}
+	return region, parts[0], nil
+}

@@ -1,0 +1,292 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Key space tags (see the package comment).
+const (
+	tagCatalog = 'm'
+	tagCounter = 'c'
+	tagItem    = 'i'
+)
+
+// catalog is the set of tables: an in-memory map mirrored in the engine.
+type catalog struct {
+	n      *Node
+	mu     sync.RWMutex
+	tables map[string]*Table
+	stats  map[uint64]*tableStats
+	nextID uint64
+	timers []*time.Timer
+	closed bool
+}
+
+// tableStats are live ItemCount and TableSizeBytes figures.
+type tableStats struct {
+	items atomic.Int64
+	bytes atomic.Int64
+}
+
+func catalogKey(name string) []byte { return append([]byte{tagCatalog}, name...) }
+
+func loadCatalog(n *Node) (*catalog, error) {
+	c := &catalog{n: n, tables: map[string]*Table{}, stats: map[uint64]*tableStats{}, nextID: 1}
+	if v, closer, err := n.db.Get([]byte{tagCounter}); err == nil {
+		c.nextID = binary.BigEndian.Uint64(v)
+		closer.Close()
+	} else if err != pebble.ErrNotFound {
+		return nil, err
+	}
+	it, err := n.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagCatalog}, UpperBound: []byte{tagCatalog + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		var t Table
+		if err := json.Unmarshal(it.Value(), &t); err != nil {
+			return nil, fmt.Errorf("catalog entry %q: %w", it.Key()[1:], err)
+		}
+		switch t.Status {
+		case "CREATING", "UPDATING":
+			t.Status = "ACTIVE"
+		case "DELETING":
+			// The node stopped during a delayed delete: finish it.
+			if err := c.dropData(&t); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.tables[t.Name] = &t
+		st, err := c.countItems(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		c.stats[t.ID] = st
+	}
+	return c, nil
+}
+
+// countItems scans a table's items once at start-up to seed its statistics.
+func (c *catalog) countItems(id uint64) (*tableStats, error) {
+	lo, hi := tableBounds(id)
+	it, err := c.n.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	st := &tableStats{}
+	for it.First(); it.Valid(); it.Next() {
+		st.items.Add(1)
+		sz, _ := binary.Uvarint(it.Value())
+		st.bytes.Add(int64(sz))
+	}
+	return st, it.Error()
+}
+
+// tableBounds returns the key range holding all items of table id.
+func tableBounds(id uint64) (lo, hi []byte) {
+	lo = make([]byte, 9)
+	lo[0] = tagItem
+	binary.BigEndian.PutUint64(lo[1:], id)
+	hi = make([]byte, 9)
+	hi[0] = tagItem
+	binary.BigEndian.PutUint64(hi[1:], id+1)
+	return lo, hi
+}
+
+// get returns the table called name.
+func (c *catalog) get(name string) (*Table, bool) {
+	c.mu.RLock()
+	t, ok := c.tables[name]
+	c.mu.RUnlock()
+	return t, ok
+}
+
+// statsOf returns the live statistics of table t.
+func (c *catalog) statsOf(t *Table) *tableStats {
+	c.mu.RLock()
+	st := c.stats[t.ID]
+	c.mu.RUnlock()
+	if st == nil {
+		st = &tableStats{}
+	}
+	return st
+}
+
+// names returns all table names in byte order.
+func (c *catalog) names() []string {
+	c.mu.RLock()
+	out := make([]string, 0, len(c.tables))
+	for k := range c.tables {
+		out = append(out, k)
+	}
+	c.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// count returns the number of tables.
+func (c *catalog) count() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.tables)
+}
+
+// create adds t under a fresh ID. It returns false if a table of that name
+// already exists. t.Status is set to ACTIVE, or CREATING for
+// Options.CreateDelay.
+func (c *catalog) create(t *Table) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.tables[t.Name]; ok {
+		return false, nil
+	}
+	t.ID = c.nextID
+	t.Status = "ACTIVE"
+	if c.n.opts.CreateDelay > 0 {
+		t.Status = "CREATING"
+	}
+	b := c.n.db.NewBatch()
+	defer b.Close()
+	var ctr [8]byte
+	binary.BigEndian.PutUint64(ctr[:], t.ID+1)
+	_ = b.Set([]byte{tagCounter}, ctr[:], nil)
+	if err := setTable(b, t); err != nil {
+		return false, err
+	}
+	if err := b.Commit(c.n.wopts); err != nil {
+		return false, err
+	}
+	c.nextID++
+	c.tables[t.Name] = t
+	c.stats[t.ID] = &tableStats{}
+	if t.Status == "CREATING" {
+		c.later(func() { c.setStatus(t.Name, t.ID, "ACTIVE") })
+	}
+	return true, nil
+}
+
+func setTable(b *pebble.Batch, t *Table) error {
+	v, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return b.Set(catalogKey(t.Name), v, nil)
+}
+
+// later runs fn after Options.CreateDelay unless the catalog stops first.
+func (c *catalog) later(fn func()) {
+	c.timers = append(c.timers, time.AfterFunc(c.n.opts.CreateDelay, fn))
+}
+
+func (c *catalog) setStatus(name string, id uint64, status string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tables[name]
+	if !ok || t.ID != id || c.closed {
+		return
+	}
+	nt := *t
+	nt.Status = status
+	b := c.n.db.NewBatch()
+	defer b.Close()
+	if setTable(b, &nt) == nil && b.Commit(c.n.wopts) == nil {
+		c.tables[name] = &nt
+	}
+}
+
+// update replaces the stored metadata of a table with t (same Name and ID).
+func (c *catalog) update(t *Table) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur, ok := c.tables[t.Name]
+	if !ok || cur.ID != t.ID {
+		return fmt.Errorf("update table %q: table changed concurrently", t.Name)
+	}
+	b := c.n.db.NewBatch()
+	defer b.Close()
+	if err := setTable(b, t); err != nil {
+		return err
+	}
+	if err := b.Commit(c.n.wopts); err != nil {
+		return err
+	}
+	c.tables[t.Name] = t
+	return nil
+}
+
+// remove deletes table t and all its items. With Options.CreateDelay the
+// table stays visible as DELETING for that long. It returns the table as
+// it was described at the moment of deletion (status DELETING).
+func (c *catalog) remove(t *Table) (*Table, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur, ok := c.tables[t.Name]
+	if !ok || cur.ID != t.ID {
+		return nil, fmt.Errorf("delete table %q: table changed concurrently", t.Name)
+	}
+	dt := *cur
+	dt.Status = "DELETING"
+	if c.n.opts.CreateDelay > 0 {
+		b := c.n.db.NewBatch()
+		defer b.Close()
+		if err := setTable(b, &dt); err != nil {
+			return nil, err
+		}
+		if err := b.Commit(c.n.wopts); err != nil {
+			return nil, err
+		}
+		c.tables[t.Name] = &dt
+		c.later(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if cur, ok := c.tables[dt.Name]; ok && cur.ID == dt.ID && !c.closed {
+				if c.dropData(&dt) == nil {
+					delete(c.tables, dt.Name)
+					delete(c.stats, dt.ID)
+				}
+			}
+		})
+		return &dt, nil
+	}
+	if err := c.dropData(&dt); err != nil {
+		return nil, err
+	}
+	delete(c.tables, t.Name)
+	delete(c.stats, t.ID)
+	return &dt, nil
+}
+
+// dropData deletes a table's catalog entry and items in one batch.
+func (c *catalog) dropData(t *Table) error {
+	b := c.n.db.NewBatch()
+	defer b.Close()
+	lo, hi := tableBounds(t.ID)
+	if err := b.DeleteRange(lo, hi, nil); err != nil {
+		return err
+	}
+	if err := b.Delete(catalogKey(t.Name), nil); err != nil {
+		return err
+	}
+	return b.Commit(c.n.wopts)
+}
+
+func (c *catalog) stop() {
+	c.mu.Lock()
+	c.closed = true
+	timers := c.timers
+	c.mu.Unlock()
+	for _, t := range timers {
+		t.Stop()
+	}
+}

@@ -1,0 +1,188 @@
+// Package store is the dynax storage node: DynamoDB tables and items on
+// Pebble.
+//
+// Layout of the engine's key space (all keys start with one tag byte):
+//
+//	'm' + table name                      → catalog entry (JSON Table)
+//	'c'                                   → catalog counter (next table ID)
+//	'i' + tableID(8) + itemKey            → item (binary item encoding)
+//
+// An itemKey is hash32(partition key) + encoded partition key + encoded sort
+// key (see keys.go): items of one partition are contiguous and ordered by
+// sort key, so Query is a range scan, and partitions are spread over the
+// key space by hash, so Scan segments are hash ranges.
+//
+// Every acknowledged write is committed with a synced WAL; Pebble groups
+// concurrent commits into one fsync. Writes to one item are serialized by a
+// striped lock held from read to commit, which makes conditional writes and
+// read-modify-write updates atomic.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+)
+
+// Options configures a Node. The zero value of every field selects its default.
+type Options struct {
+	// Dir is the data directory. Required.
+	Dir string
+	// Account is the AWS account id used in ARNs. Default "000000000000".
+	Account string
+	// NoSync disables WAL syncing (tests and benchmarks only: acknowledged
+	// writes may then be lost on a crash). Default false.
+	NoSync bool
+	// CreateDelay keeps new tables in CREATING (and deleted ones in
+	// DELETING) for this long, to imitate DynamoDB. Default 0: ACTIVE at once.
+	CreateDelay time.Duration
+	// CacheBytes is Pebble's block cache size. Default 64 MiB.
+	CacheBytes int64
+	// Logger receives the node's logs. Default slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+}
+
+// EnsureDefaults fills unset fields with their defaults.
+func (o *Options) EnsureDefaults() {
+	if o.Account == "" {
+		o.Account = "000000000000"
+	}
+	if o.CacheBytes == 0 {
+		o.CacheBytes = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Validate reports a configuration error.
+func (o *Options) Validate() error {
+	if o.Dir == "" {
+		return errors.New("store: Options.Dir is required")
+	}
+	if o.CreateDelay < 0 {
+		return errors.New("store: Options.CreateDelay must not be negative")
+	}
+	return nil
+}
+
+// Node is a storage node. It is safe for concurrent use.
+type Node struct {
+	opts  Options
+	db    *pebble.DB
+	wopts *pebble.WriteOptions
+	log   *slog.Logger
+
+	cat   *catalog
+	locks lockTable
+
+	closeOnce sync.Once
+}
+
+// ErrClosed is returned by operations on a closed Node.
+var ErrClosed = errors.New("store: closed")
+
+// Open opens (or creates) the node's data directory.
+func Open(opts Options) (*Node, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	cache := pebble.NewCache(opts.CacheBytes)
+	defer cache.Unref()
+	db, err := pebble.Open(opts.Dir, &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                64 << 20,
+		MemTableStopWritesThreshold: 4,
+		Logger:                      quietLogger{opts.Logger},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
+	}
+	n := &Node{opts: opts, db: db, log: opts.Logger, wopts: pebble.Sync}
+	if opts.NoSync {
+		n.wopts = pebble.NoSync
+	}
+	if n.cat, err = loadCatalog(n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
+	}
+	return n, nil
+}
+
+// Close flushes and closes the engine.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		n.cat.stop()
+		err = n.db.Close()
+	})
+	return err
+}
+
+// opFunc runs one operation on a decoded body.
+type opFunc func(n *Node, ctx context.Context, req *wire.Request) ([]byte, error)
+
+// ops maps DynamoDB operation names to their implementation. Each
+// operation's file registers itself in an init function.
+var ops = map[string]opFunc{}
+
+func register(name string, fn opFunc) { ops[name] = fn }
+
+// Known implements wire.Handler.
+func (n *Node) Known(prefix, op string) bool {
+	if prefix != wire.PrefixDynamoDB {
+		return false
+	}
+	_, ok := ops[op]
+	return ok
+}
+
+// ServeDynamoDB implements wire.Handler.
+func (n *Node) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte, err error) {
+	fn, ok := ops[req.Operation]
+	if !ok || req.Prefix != wire.PrefixDynamoDB {
+		return nil, ddb.UnknownOperation()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Error("panic in operation", "op", req.Operation, "panic", r)
+			out, err = nil, ddb.InternalServerError("Internal server error")
+		}
+	}()
+	return fn(n, ctx, req)
+}
+
+// Operations lists the operation names the node serves.
+func Operations() []string {
+	names := make([]string, 0, len(ops))
+	for k := range ops {
+		names = append(names, k)
+	}
+	return names
+}
+
+// quietLogger routes Pebble's logs to slog at debug level.
+type quietLogger struct{ l *slog.Logger }
+
+func (q quietLogger) Infof(format string, args ...any) { q.l.Debug(fmt.Sprintf(format, args...)) }
+func (q quietLogger) Errorf(format string, args ...any) {
+	q.l.Error(fmt.Sprintf(format, args...))
+}
+func (q quietLogger) Fatalf(format string, args ...any) {
+	q.l.Error(fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,4 @@
+package store
+
+// TableExtra is a placeholder; the control plane defines it.
+type TableExtra struct{}
