@@ -1,0 +1,188 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/dynax/dynax/ddb"
+)
+
+// Stored item format: uvarint(DynamoDB item size) followed by the item's
+// wire JSON (canonical numbers). Keeping the wire form makes an
+// unprojected GetItem a copy of stored bytes, and the size prefix lets
+// statistics be kept without decoding.
+
+// encodeItem returns the stored form of it.
+func encodeItem(it ddb.Item, size int) []byte {
+	b := make([]byte, 0, 16+size+size/4)
+	b = binary.AppendUvarint(b, uint64(size))
+	return ddb.AppendItem(b, it)
+}
+
+// splitStored returns the size prefix and the JSON of a stored item.
+func splitStored(v []byte) (size int, js []byte, err error) {
+	sz, n := binary.Uvarint(v)
+	if n <= 0 {
+		return 0, nil, errors.New("store: corrupt item record")
+	}
+	return int(sz), v[n:], nil
+}
+
+// Key validation messages.
+const (
+	msgKeySchema = "The provided key element does not match the schema"
+)
+
+// keyValues extracts and validates the primary key of table t. With
+// exact=true key must hold exactly the key attributes (GetItem's Key);
+// otherwise it is an item that must contain them (PutItem's Item). Checks
+// run per key attribute, partition key first: presence and type, empty
+// value, size; the messages differ between the two forms as DynamoDB's do.
+func (t *Table) keyValues(key ddb.Item, exact bool) (pk, sk ddb.Value, err error) {
+	hname, htype := t.HashKey()
+	rname, rtype := t.RangeKey()
+	if exact {
+		want := 1
+		if rname != "" {
+			want = 2
+		}
+		if len(key) != want {
+			return pk, sk, ddb.Validation(msgKeySchema)
+		}
+	}
+	if pk, err = keyPiece(key, hname, htype, exact, true); err != nil {
+		return pk, sk, err
+	}
+	if rname != "" {
+		if sk, err = keyPiece(key, rname, rtype, exact, false); err != nil {
+			return pk, sk, err
+		}
+	}
+	return pk, sk, nil
+}
+
+func keyPiece(key ddb.Item, name string, typ ddb.Type, exact, isHash bool) (ddb.Value, error) {
+	v, ok := key[name]
+	if !ok {
+		if exact {
+			return v, ddb.Validation(msgKeySchema)
+		}
+		return v, ddb.Validation("One or more parameter values were invalid: Missing the key " + name + " in the item")
+	}
+	if v.T != typ {
+		if exact {
+			return v, ddb.Validation(msgKeySchema)
+		}
+		return v, ddb.Validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", name, typ, v.T)
+	}
+	if (v.T == ddb.TypeS && v.S == "") || (v.T == ddb.TypeB && len(v.B) == 0) {
+		kind := "string"
+		if v.T == ddb.TypeB {
+			kind = "binary"
+		}
+		prefix := "One or more parameter values were invalid: "
+		if !exact {
+			prefix = "One or more parameter values are not valid. "
+		}
+		return v, ddb.Validation(prefix + "The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
+	}
+	if v.T != ddb.TypeN {
+		size := ddb.ValueSize(v)
+		if isHash && size > 2048 {
+			return v, ddb.Validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+		}
+		if !isHash && size > 1024 {
+			return v, ddb.Validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+		}
+	}
+	return v, nil
+}
+
+// engineKey returns the engine key of the item with primary key (pk, sk).
+func (t *Table) engineKey(pk, sk ddb.Value) []byte {
+	return itemKey(make([]byte, 0, 32+len(pk.S)+len(pk.B)+len(sk.S)+len(sk.B)), t.ID, pk, sk)
+}
+
+// getRaw reads the stored JSON of an item; found is false when absent.
+// The returned slice is a private copy.
+func (n *Node) getRaw(key []byte) (js []byte, size int, found bool, err error) {
+	v, closer, err := n.db.Get(key)
+	if err == pebble.ErrNotFound {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer closer.Close()
+	size, body, err := splitStored(v)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return append([]byte(nil), body...), size, true, nil
+}
+
+// getItem reads and decodes an item.
+func (n *Node) getItem(key []byte) (ddb.Item, int, bool, error) {
+	js, size, found, err := n.getRaw(key)
+	if err != nil || !found {
+		return nil, 0, found, err
+	}
+	it, err := ddb.DecodeItem(js)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return it, size, true, nil
+}
+
+// Mutation is the outcome of a mutate callback.
+type mutation struct {
+	// put is the new item (nil with del=false: leave the item unchanged).
+	put ddb.Item
+	// putSize is ddb.ItemSize(put).
+	putSize int
+	// del deletes the item.
+	del bool
+}
+
+// mutate runs fn on the current state of one item while holding that
+// item's write lock and commits what fn decides, durably. old is nil when
+// the item does not exist. An error from fn aborts without writing.
+func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	mu := n.locks.slot(key)
+	mu.Lock()
+	defer mu.Unlock()
+	old, oldSize, found, err := n.getItem(key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		old = nil
+	}
+	m, err := fn(old, oldSize)
+	if err != nil {
+		return err
+	}
+	st := n.cat.statsOf(t)
+	switch {
+	case m.del:
+		if !found {
+			return nil
+		}
+		if err := n.db.Delete(key, n.wopts); err != nil {
+			return err
+		}
+		st.items.Add(-1)
+		st.bytes.Add(int64(-oldSize))
+	case m.put != nil:
+		if err := n.db.Set(key, encodeItem(m.put, m.putSize), n.wopts); err != nil {
+			return err
+		}
+		if !found {
+			st.items.Add(1)
+		}
+		st.bytes.Add(int64(m.putSize - oldSize))
+	}
+	return nil
+}
