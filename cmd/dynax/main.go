@@ -1,0 +1,74 @@
+// Command dynax runs the dynax DynamoDB-compatible storage node and, later,
+// its caching proxy and benchmark. See `dynax --help`.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "run the all-in-one node (storage node on 127.0.0.1:8000)", runServe},
+		{"store", "run the storage node alone", runStore},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "dynax: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `dynax: a DynamoDB-compatible storage node and DAX-style caching proxy.
+
+Usage:
+  dynax <command> [flags]
+
+Commands:`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Every flag can also be set with an environment variable DYNAX_<FLAG>, the
+flag name in upper case with dashes as underscores (e.g. DYNAX_DATA_DIR);
+a flag on the command line wins over the environment.
+
+Run 'dynax <command> --help' for the flags of a command.`)
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stdout, "dynax", version)
+	return 0
+}

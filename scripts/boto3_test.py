@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Drives a real dynax node with boto3 (Debian's python3-boto3).
+
+Usage: boto3_test.py path/to/dynax
+"""
+import decimal
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import boto3
+    from boto3.dynamodb.conditions import Attr, Key
+    from botocore.exceptions import ClientError
+except ImportError:
+    print("FAIL: boto3 is not installed (apt-get install python3-boto3)")
+    sys.exit(1)
+
+
+def start_node(binary, tmp):
+    log = open(os.path.join(tmp, "node.log"), "w+")
+    proc = subprocess.Popen([binary, "store", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        log.seek(0)
+        m = re.search(r"addr=(127\.0\.0\.1:\d+)", log.read())
+        if m:
+            return proc, "http://" + m.group(1)
+        time.sleep(0.1)
+    proc.kill()
+    log.seek(0)
+    raise SystemExit("node did not start:\n" + log.read())
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def eq(self, name, got, want):
+        if got == want:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {name}: got {got!r} want {want!r}")
+
+    def raises(self, name, fn, code, message):
+        try:
+            fn()
+        except ClientError as e:
+            self.eq(name + " code", e.response["Error"]["Code"], code)
+            self.eq(name + " message", e.response["Error"]["Message"], message)
+            return
+        self.failed += 1
+        print(f"FAIL {name}: no error raised")
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp()
+    proc, endpoint = start_node(binary, tmp)
+    c = Checks()
+    try:
+        session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+                                        region_name="ap-southeast-2")
+        client = session.client("dynamodb", endpoint_url=endpoint)
+        res = session.resource("dynamodb", endpoint_url=endpoint)
+
+        table = res.create_table(
+            TableName="boto_orders",
+            KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"},
+                       {"AttributeName": "order", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "customer", "AttributeType": "S"},
+                                  {"AttributeName": "order", "AttributeType": "N"}],
+            ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+        table.wait_until_exists()
+        c.eq("status", table.table_status, "ACTIVE")
+        c.eq("arn", table.table_arn, "arn:aws:dynamodb:ap-southeast-2:000000000000:table/boto_orders")
+
+        table.put_item(Item={"customer": "c1", "order": 1, "total": decimal.Decimal("12.50"),
+                             "items": ["apple", {"sku": "x", "qty": 2}], "paid": True, "note": None,
+                             "labels": {"new", "gift"}, "blob": b"\x00\x01"})
+        item = table.get_item(Key={"customer": "c1", "order": 1})["Item"]
+        c.eq("decimal", item["total"], decimal.Decimal("12.5"))
+        c.eq("list", item["items"], ["apple", {"sku": "x", "qty": 2}])
+        c.eq("bool", item["paid"], True)
+        c.eq("null", item["note"], None)
+        c.eq("set", item["labels"], {"new", "gift"})
+        c.eq("binary", bytes(item["blob"]), b"\x00\x01")
+
+        proj = table.get_item(Key={"customer": "c1", "order": 1}, ProjectionExpression="#i[1].sku, total",
+                              ExpressionAttributeNames={"#i": "items"})["Item"]
+        c.eq("projection", proj, {"items": [{"sku": "x"}], "total": decimal.Decimal("12.5")})
+
+        out = table.update_item(Key={"customer": "c1", "order": 1},
+                                UpdateExpression="SET total = total + :d REMOVE note ADD labels :l",
+                                ExpressionAttributeValues={":d": decimal.Decimal("0.25"), ":l": {"vip"}},
+                                ReturnValues="ALL_NEW")["Attributes"]
+        c.eq("update total", out["total"], decimal.Decimal("12.75"))
+        c.eq("update set", out["labels"], {"new", "gift", "vip"})
+        c.eq("update remove", "note" in out, False)
+
+        c.raises("condition", lambda: table.put_item(Item={"customer": "c1", "order": 1},
+                                                     ConditionExpression=Attr("customer").not_exists()),
+                 "ConditionalCheckFailedException", "The conditional request failed")
+        c.raises("missing key", lambda: table.get_item(Key={"customer": "c1"}),
+                 "ValidationException", "The provided key element does not match the schema")
+        c.raises("unknown table", lambda: client.describe_table(TableName="nope_table"),
+                 "ResourceNotFoundException", "Requested resource not found: Table: nope_table not found")
+        c.raises("reserved word", lambda: table.update_item(Key={"customer": "c1", "order": 1},
+                                                            UpdateExpression="SET name = :v",
+                                                            ExpressionAttributeValues={":v": "x"}),
+                 "ValidationException",
+                 "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name")
+
+        old = table.delete_item(Key={"customer": "c1", "order": 1}, ReturnValues="ALL_OLD")["Attributes"]
+        c.eq("delete returns", old["total"], decimal.Decimal("12.75"))
+        c.eq("deleted", "Item" in table.get_item(Key={"customer": "c1", "order": 1}), False)
+
+        c.eq("list tables", client.list_tables()["TableNames"], ["boto_orders"])
+        table.delete()
+        c.eq("no tables", client.list_tables()["TableNames"], [])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"boto3: {c.passed} passed, {c.failed} failed")
+    sys.exit(1 if c.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
