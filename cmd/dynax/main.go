@@ -21,6 +21,7 @@ func init() {
 	commands = []command{
 		{"serve", "run the all-in-one node (storage node on 127.0.0.1:8000)", runServe},
 		{"store", "run the storage node alone", runStore},
+		{"bench", "measure DynamoDB endpoints (latency, throughput)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }
