@@ -66,6 +66,9 @@ const (
 	msgNSDuplicates = "Input collection contains duplicates"
 )
 
+// msgBadUTF8 answers strings that are not valid UTF-8.
+const msgBadUTF8 = "Invalid UTF-8 encoding in JSON string"
+
 // MaxDepth is DynamoDB's nesting limit for documents.
 const MaxDepth = 32
 
@@ -121,12 +124,19 @@ func (s *scanner) str() (string, error) {
 	}
 	s.i++
 	start := s.i
+	ascii := true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		if c == '"' {
+			if !ascii && !utf8.Valid(s.b[start:s.i]) {
+				return "", serr(msgBadUTF8)
+			}
 			out := string(s.b[start:s.i])
 			s.i++
 			return out, nil
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -140,6 +150,9 @@ func (s *scanner) str() (string, error) {
 		switch {
 		case c == '"':
 			s.i++
+			if !utf8.Valid(buf) {
+				return "", serr(msgBadUTF8)
+			}
 			return string(buf), nil
 		case c == '\\':
 			s.i++

@@ -1,0 +1,125 @@
+//go:build itemswip
+
+package store
+
+import (
+	"context"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+func init() { register("DeleteItem", opDeleteItem) }
+
+type deleteItemInput struct {
+	TableName                           *string                  `json:"TableName"`
+	Key                                 *ddb.ItemJSON            `json:"Key"`
+	ConditionExpression                 *string                  `json:"ConditionExpression"`
+	ExpressionAttributeNames            map[string]string        `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           *ddb.ItemJSON            `json:"ExpressionAttributeValues"`
+	Expected                            map[string]*itemExpected `json:"Expected"`
+	ConditionalOperator                 *string                  `json:"ConditionalOperator"`
+	ReturnValues                        *string                  `json:"ReturnValues"`
+	ReturnConsumedCapacity              *string                  `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                  `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure *string                  `json:"ReturnValuesOnConditionCheckFailure"`
+}
+
+// deleteItemRequest is a validated DeleteItem.
+type deleteItemRequest struct {
+	in       deleteItemInput
+	cond     expr.Cond
+	allOld   bool
+	oldOnErr bool
+}
+
+// parseDeleteItem decodes and validates a DeleteItem body up to (not
+// including) the table lookup.
+func parseDeleteItem(body []byte) (*deleteItemRequest, error) {
+	r := &deleteItemRequest{}
+	in := &r.in
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	var c checker
+	itemCheckReturnCapacity(&c, in.ReturnConsumedCapacity)
+	c.checkTableName("tableName", in.TableName)
+	itemCheckReturnValues(&c, in.ReturnValues)
+	itemCheckReturnMetrics(&c, in.ReturnItemCollectionMetrics)
+	if in.Key == nil {
+		c.fail(nil, "key", cMustNotBeNull)
+	}
+	itemCheckConditionalOp(&c, in.ConditionalOperator)
+	itemCheckExpectedOps(&c, in.Expected)
+	itemCheckReturnOnCondition(&c, in.ReturnValuesOnConditionCheckFailure)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+
+	cond := itemParam{"ConditionExpression", in.ConditionExpression != nil}
+	if err := itemCheckExprParams(
+		[]itemParam{cond},
+		[]itemParam{{"Expected", in.Expected != nil}},
+		[]itemParam{cond},
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
+		return nil, err
+	}
+	if err := itemValueProblem(in.Key.Item); err != nil {
+		return nil, err
+	}
+	if rv := in.ReturnValues; rv != nil && *rv != "NONE" && *rv != "ALL_OLD" {
+		return nil, ddb.Validation(itemMsgReturnValuesInvalid)
+	}
+	var err error
+	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	if in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
+			itemExprText{"ConditionExpression", in.ConditionExpression})
+		if err != nil {
+			return nil, err
+		}
+		if ex.cond != nil {
+			r.cond = ex.cond
+		}
+	}
+	r.allOld = in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
+	return r, nil
+}
+
+func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	r, err := parseDeleteItem(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.itemTable(*r.in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyValues(r.in.Key.Item, true)
+	if err != nil {
+		return nil, err
+	}
+	var old ddb.Item
+	var oldSize int
+	err = n.mutate(t, t.engineKey(pk, sk), func(cur ddb.Item, curSize int) (mutation, error) {
+		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
+			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
+		}
+		old, oldSize = cur, curSize
+		return mutation{del: true}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := newItemOut(64)
+	if r.allOld {
+		o.attributes(old)
+	}
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, 0))
+	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
+	return o.done(), nil
+}

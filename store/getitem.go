@@ -1,0 +1,162 @@
+//go:build itemswip
+
+package store
+
+import (
+	"context"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+func init() { register("GetItem", opGetItem) }
+
+type getItemInput struct {
+	TableName                *string           `json:"TableName"`
+	Key                      *ddb.ItemJSON     `json:"Key"`
+	AttributesToGet          []string          `json:"AttributesToGet"`
+	ConsistentRead           *itemBool         `json:"ConsistentRead"`
+	ProjectionExpression     *string           `json:"ProjectionExpression"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+	ReturnConsumedCapacity   *string           `json:"ReturnConsumedCapacity"`
+}
+
+// getItemRequest is a validated GetItem.
+type getItemRequest struct {
+	in         getItemInput
+	paths      []expr.Path // nil: the whole item
+	consistent bool
+}
+
+// parseGetItem decodes and validates a GetItem body up to (not including)
+// the table lookup.
+func parseGetItem(body []byte) (*getItemRequest, error) {
+	r := &getItemRequest{}
+	in := &r.in
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	var c checker
+	itemCheckReturnCapacity(&c, in.ReturnConsumedCapacity)
+	if in.AttributesToGet != nil {
+		if len(in.AttributesToGet) < 1 {
+			c.fail(in.AttributesToGet, "attributesToGet", "Member must have length greater than or equal to 1")
+		}
+		if len(in.AttributesToGet) > 255 {
+			c.fail(in.AttributesToGet, "attributesToGet", "Member must have length less than or equal to 255")
+		}
+	}
+	c.checkTableName("tableName", in.TableName)
+	if in.Key == nil {
+		c.fail(nil, "key", cMustNotBeNull)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+
+	proj := itemParam{"ProjectionExpression", in.ProjectionExpression != nil}
+	if err := itemCheckExprParams(
+		[]itemParam{proj},
+		[]itemParam{{"AttributesToGet", in.AttributesToGet != nil}},
+		nil, in.ExpressionAttributeNames != nil, false); err != nil {
+		return nil, err
+	}
+	if err := itemValueProblem(in.Key.Item); err != nil {
+		return nil, err
+	}
+	if len(in.AttributesToGet) > 1 {
+		if d, ok := itemDuplicate(in.AttributesToGet); ok {
+			return nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
+		}
+	}
+	if in.ProjectionExpression != nil || in.ExpressionAttributeNames != nil {
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, nil, false,
+			itemExprText{"ProjectionExpression", in.ProjectionExpression})
+		if err != nil {
+			return nil, err
+		}
+		r.paths = ex.proj
+	} else if in.AttributesToGet != nil {
+		r.paths = expr.AttributesToGet(in.AttributesToGet)
+	}
+	r.consistent = in.ConsistentRead != nil && bool(*in.ConsistentRead)
+	return r, nil
+}
+
+// itemDuplicate returns the first element of xs that repeats an earlier one.
+func itemDuplicate(xs []string) (string, bool) {
+	seen := make(map[string]struct{}, len(xs))
+	for _, x := range xs {
+		if _, ok := seen[x]; ok {
+			return x, true
+		}
+		seen[x] = struct{}{}
+	}
+	return "", false
+}
+
+func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	r, err := parseGetItem(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.itemTable(*r.in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyValues(r.in.Key.Item, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.paths != nil && r.in.ProjectionExpression != nil {
+		if err := t.itemCheckKeyPaths(r.paths); err != nil {
+			return nil, err
+		}
+	}
+	key := t.engineKey(pk, sk)
+	if r.paths == nil {
+		return n.getItemWhole(key, r)
+	}
+	it, size, found, err := n.getItem(key)
+	if err != nil {
+		return nil, err
+	}
+	o := newItemOut(64)
+	if found {
+		o.field("Item")
+		o.b = ddb.AppendItem(o.b, expr.Project(it, r.paths))
+	}
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(size, found, r.consistent))
+	return o.done(), nil
+}
+
+// getItemWhole answers an unprojected GetItem by copying the stored JSON
+// into the response, without decoding it.
+func (n *Node) getItemWhole(key []byte, r *getItemRequest) ([]byte, error) {
+	v, closer, err := n.db.Get(key)
+	if err == pebble.ErrNotFound {
+		o := newItemOut(64)
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(0, false, r.consistent))
+		return o.done(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	size, js, err := splitStored(v)
+	if err != nil {
+		return nil, err
+	}
+	extra := 0
+	if r.in.ReturnConsumedCapacity != nil {
+		extra = 96 + len(*r.in.TableName)
+	}
+	o := newItemOut(len(js) + 10 + extra)
+	o.field("Item")
+	o.b = append(o.b, js...)
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(size, true, r.consistent))
+	return o.done(), nil
+}

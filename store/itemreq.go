@@ -1,0 +1,634 @@
+//go:build itemswip
+
+package store
+
+// Shared pieces of the single-item operations (PutItem, GetItem,
+// DeleteItem, UpdateItem): request field types, the enum constraints,
+// DynamoDB's custom checks on expression and legacy parameters, table
+// resolution, capacity units and response building.
+//
+// Validation runs in DynamoDB's order: JSON shape (while decoding), member
+// constraints ("N validation errors detected: …"), then the custom checks
+// of each operation, then the table lookup, then the checks that need the
+// table's schema, then the condition against the stored item.
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/expr"
+)
+
+// Enum constraint texts, in the order DynamoDB lists them.
+const (
+	itemEnumReturnValues      = "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
+	itemEnumReturnCapacity    = "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+	itemEnumReturnMetrics     = "Member must satisfy enum value set: [SIZE, NONE]"
+	itemEnumConditionalOp     = "Member must satisfy enum value set: [OR, AND]"
+	itemEnumComparisonOp      = "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"
+	itemEnumReturnOnCondition = "Member must satisfy enum value set: [ALL_OLD, NONE]"
+	itemEnumAction            = "Member must satisfy enum value set: [ADD, PUT, DELETE]"
+)
+
+// Messages of the custom checks.
+const (
+	itemMsgReturnValuesInvalid = "Return values set to invalid value"
+	itemMsgItemTooLarge        = "Item size has exceeded the maximum allowed size"
+	itemMsgUpdateTooLarge      = "Item size to update has exceeded the maximum allowed size"
+	itemMsgNotFound            = "Requested resource not found"
+	itemMsgInvalidParams       = "One or more parameter values were invalid: "
+)
+
+// itemBool is a Boolean member: JSON true/false, or one of the strings
+// DynamoDB's binder converts ("true", "1", "yes", … in any case).
+type itemBool bool
+
+func (b *itemBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true":
+		*b = true
+		return nil
+	case "false", "null":
+		*b = false
+		return nil
+	}
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return ddb.Serialization("Unexpected token received from parser")
+		}
+		switch strings.ToUpper(s) {
+		case "TRUE", "1", "YES":
+			*b = true
+			return nil
+		case "FALSE", "0", "NO":
+			*b = false
+			return nil
+		}
+		return ddb.Serialization("Unexpected token received from parser")
+	}
+	if len(data) > 0 && data[0] == '[' {
+		return ddb.Serialization("Unrecognized collection type class java.lang.Boolean")
+	}
+	if len(data) > 0 && data[0] == '{' {
+		return ddb.Serialization("Start of structure or map found where not expected")
+	}
+	if strings.ContainsAny(string(data), ".eE") {
+		return ddb.Serialization("DECIMAL_VALUE cannot be converted to Boolean")
+	}
+	return ddb.Serialization("NUMBER_VALUE cannot be converted to Boolean")
+}
+
+// itemAVList is a List of AttributeValues; JSON nulls in it are dropped, as
+// DynamoDB's binder does.
+type itemAVList []ddb.Value
+
+func (l *itemAVList) UnmarshalJSON(data []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		var te *json.UnmarshalTypeError
+		if asTypeError(err, &te) {
+			return ddb.Serialization(typeErrorText(te))
+		}
+		return err
+	}
+	out := make([]ddb.Value, 0, len(raws))
+	for _, r := range raws {
+		if string(r) == "null" {
+			continue
+		}
+		var v ddb.Value
+		if err := v.UnmarshalJSON(r); err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+
+func asTypeError(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = t
+	}
+	return ok
+}
+
+// itemExpected is one entry of the legacy Expected map.
+type itemExpected struct {
+	AttributeValueList *itemAVList `json:"AttributeValueList"`
+	ComparisonOperator *string     `json:"ComparisonOperator"`
+	Exists             *itemBool   `json:"Exists"`
+	Value              *ddb.Value  `json:"Value"`
+}
+
+// itemAttrUpdate is one entry of UpdateItem's legacy AttributeUpdates map.
+type itemAttrUpdate struct {
+	Action *string    `json:"Action"`
+	Value  *ddb.Value `json:"Value"`
+}
+
+// itemSortedKeys returns the keys of m in byte order (messages that name
+// one of several offending entries are then deterministic).
+func itemSortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// itemCheckEnum records an enum violation of an optional member.
+func itemCheckEnum(c *checker, v *string, path, constraint string, allowed ...string) {
+	if v == nil {
+		return
+	}
+	for _, a := range allowed {
+		if *v == a {
+			return
+		}
+	}
+	c.fail(v, path, constraint)
+}
+
+func itemCheckReturnValues(c *checker, v *string) {
+	itemCheckEnum(c, v, "returnValues", itemEnumReturnValues, "ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")
+}
+
+func itemCheckReturnCapacity(c *checker, v *string) {
+	itemCheckEnum(c, v, "returnConsumedCapacity", itemEnumReturnCapacity, "INDEXES", "TOTAL", "NONE")
+}
+
+func itemCheckReturnMetrics(c *checker, v *string) {
+	itemCheckEnum(c, v, "returnItemCollectionMetrics", itemEnumReturnMetrics, "SIZE", "NONE")
+}
+
+func itemCheckConditionalOp(c *checker, v *string) {
+	itemCheckEnum(c, v, "conditionalOperator", itemEnumConditionalOp, "OR", "AND")
+}
+
+func itemCheckReturnOnCondition(c *checker, v *string) {
+	itemCheckEnum(c, v, "returnValuesOnConditionCheckFailure", itemEnumReturnOnCondition, "ALL_OLD", "NONE")
+}
+
+// itemCheckExpectedOps checks the ComparisonOperator enum of every Expected entry.
+func itemCheckExpectedOps(c *checker, expected map[string]*itemExpected) {
+	if len(expected) == 0 {
+		return
+	}
+	for _, k := range itemSortedKeys(expected) {
+		if e := expected[k]; e != nil {
+			itemCheckEnum(c, e.ComparisonOperator, "expected."+k+".member.comparisonOperator", itemEnumComparisonOp,
+				"IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE", "BEGINS_WITH", "GE", "CONTAINS")
+		}
+	}
+}
+
+// itemParam names a request member for the mixing checks; present tells
+// whether the request carries it.
+type itemParam struct {
+	name    string
+	present bool
+}
+
+// itemCheckExprParams applies DynamoDB's rules on mixing expression and
+// non-expression parameters. exprs are the operation's expression members
+// in DynamoDB's order, legacy its non-expression members; valueExprs are
+// the expressions that can use ExpressionAttributeValues (empty when the
+// operation has no such member).
+func itemCheckExprParams(exprs, legacy []itemParam, valueExprs []itemParam, hasNames, hasValues bool) error {
+	anyExpr := false
+	for _, p := range exprs {
+		anyExpr = anyExpr || p.present
+	}
+	if anyExpr {
+		var used []string
+		for _, p := range legacy {
+			if p.present {
+				used = append(used, p.name)
+			}
+		}
+		if len(used) > 0 {
+			var ex []string
+			for _, p := range exprs {
+				if p.present {
+					ex = append(ex, p.name)
+				}
+			}
+			return ddb.Validation("Can not use both expression and non-expression parameters in the same request: " +
+				"Non-expression parameters: {" + strings.Join(used, ", ") + "} " +
+				"Expression parameters: {" + strings.Join(ex, ", ") + "}")
+		}
+	}
+	if hasNames && !anyExpr {
+		return ddb.Validation("ExpressionAttributeNames can only be specified when using expressions")
+	}
+	if len(valueExprs) > 0 && hasValues {
+		names := make([]string, 0, len(valueExprs))
+		for _, p := range valueExprs {
+			if p.present {
+				return nil
+			}
+			names = append(names, p.name)
+		}
+		verb := "is"
+		if len(names) > 1 {
+			verb = "are"
+		}
+		return ddb.Validation("ExpressionAttributeValues can only be specified when using expressions: " +
+			strings.Join(names, " and ") + " " + verb + " null")
+	}
+	return nil
+}
+
+// itemValueProblem reports the first invalid AttributeValue of an item or key.
+func itemValueProblem(it ddb.Item) error {
+	if p := ddb.ItemProblem(it); p != "" {
+		return ddb.Validation(p)
+	}
+	return nil
+}
+
+// itemJSONItem returns the item of an optional ItemJSON member.
+func itemJSONItem(j *ddb.ItemJSON) ddb.Item {
+	if j == nil {
+		return nil
+	}
+	return j.Item
+}
+
+// itemExprSet is the expression side of a request: placeholders and the
+// parsed expressions.
+type itemExprSet struct {
+	attrs *expr.Attrs
+	cond  expr.Cond
+	upd   *expr.Update
+	proj  []expr.Path
+}
+
+// itemExprText is one expression member to parse.
+type itemExprText struct {
+	kind string // "UpdateExpression", "ConditionExpression", "ProjectionExpression"
+	text *string
+}
+
+// itemParseExprs validates ExpressionAttributeNames/Values and parses the
+// expressions (in the order given, which is DynamoDB's: update, condition,
+// projection), then reports unused placeholders.
+func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, texts ...itemExprText) (itemExprSet, error) {
+	var out itemExprSet
+	if names != nil {
+		if len(names) == 0 {
+			return out, ddb.Validation("ExpressionAttributeNames must not be empty")
+		}
+		if k, bad := itemBadPlaceholder(names, '#'); bad {
+			return out, ddb.Validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
+		}
+	}
+	if hasValues {
+		if len(values) == 0 {
+			return out, ddb.Validation("ExpressionAttributeValues must not be empty")
+		}
+		if k, bad := itemBadPlaceholder(values, ':'); bad {
+			return out, ddb.Validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
+		}
+		var badKey, problem string
+		for k, v := range values {
+			if p := v.Problem(); p != "" && (badKey == "" || k < badKey) {
+				badKey, problem = k, p
+			}
+		}
+		if badKey != "" {
+			return out, ddb.Validation("ExpressionAttributeValues contains invalid value: " + problem + " for key " + badKey)
+		}
+	}
+	any := false
+	for _, t := range texts {
+		any = any || t.text != nil
+	}
+	if !any {
+		return out, nil
+	}
+	out.attrs = expr.NewAttrs(names, values)
+	for _, t := range texts {
+		if t.text == nil {
+			continue
+		}
+		var err error
+		switch t.kind {
+		case "UpdateExpression":
+			out.upd, err = expr.ParseUpdate(*t.text, out.attrs)
+		case "ConditionExpression":
+			out.cond, err = expr.ParseCondition(*t.text, t.kind, out.attrs)
+		case "ProjectionExpression":
+			out.proj, err = expr.ParseProjection(*t.text, out.attrs)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	if err := out.attrs.CheckUnused(); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// itemBadPlaceholder returns the first (in byte order) key of m that is not
+// a valid placeholder: the sigil followed by one or more [0-9a-zA-Z_].
+func itemBadPlaceholder[V any](m map[string]V, sigil byte) (string, bool) {
+	bad, found := "", false
+	for k := range m {
+		if !itemValidPlaceholder(k, sigil) && (!found || k < bad) {
+			bad, found = k, true
+		}
+	}
+	return bad, found
+}
+
+func itemValidPlaceholder(k string, sigil byte) bool {
+	if len(k) < 2 || k[0] != sigil {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// itemLegacyCondition validates the legacy Expected map and builds its
+// condition (nil when expected is empty).
+func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Cond, error) {
+	if expected == nil {
+		return nil, nil
+	}
+	m := make(map[string]expr.ExpectedAttr, len(expected))
+	for k, e := range expected {
+		if e == nil {
+			continue
+		}
+		var ea expr.ExpectedAttr
+		ea.Value = e.Value
+		if e.Exists != nil {
+			b := bool(*e.Exists)
+			ea.Exists = &b
+		}
+		if e.ComparisonOperator != nil {
+			ea.ComparisonOperator = *e.ComparisonOperator
+		}
+		if e.AttributeValueList != nil {
+			ea.AttributeValueList = []ddb.Value(*e.AttributeValueList)
+		}
+		m[k] = ea
+	}
+	cop := ""
+	if op != nil {
+		cop = *op
+	}
+	return expr.LegacyCondition(m, cop)
+}
+
+// itemTable resolves a TableName member (a name or a table ARN) to an
+// ACTIVE or UPDATING table; anything else is ResourceNotFoundException.
+func (n *Node) itemTable(name string) (*Table, error) {
+	t, ok := n.cat.get(name)
+	if !ok && strings.HasPrefix(name, "arn:") {
+		t, ok = n.itemTableByArn(name)
+	}
+	if !ok || (t.Status != "ACTIVE" && t.Status != "UPDATING") {
+		return nil, ddb.ResourceNotFound(itemMsgNotFound)
+	}
+	return t, nil
+}
+
+// itemTableByArn resolves arn:aws:dynamodb:<region>:<account>:table/<name>.
+func (n *Node) itemTableByArn(arn string) (*Table, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "dynamodb" || parts[4] != n.opts.Account {
+		return nil, false
+	}
+	name, ok := strings.CutPrefix(parts[5], "table/")
+	if !ok || strings.Contains(name, "/") {
+		return nil, false
+	}
+	t, ok := n.cat.get(name)
+	if !ok || (t.Region != "" && parts[3] != t.Region) {
+		return nil, false
+	}
+	return t, true
+}
+
+// Capacity units.
+
+// itemReadUnits is the read capacity of a GetItem of an item of size bytes
+// (found=false: the item does not exist).
+func itemReadUnits(size int, found, consistent bool) float64 {
+	u := 1.0
+	if found {
+		u = math.Ceil(float64(size) / 4096)
+		if u < 1 {
+			u = 1
+		}
+	}
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// itemWriteUnits is the write capacity of a write that replaces an item of
+// oldSize bytes by one of newSize bytes (0 for absent).
+func itemWriteUnits(oldSize, newSize int) float64 {
+	u := math.Ceil(float64(max(oldSize, newSize)) / 1024)
+	if u < 1 {
+		u = 1
+	}
+	return u
+}
+
+// itemOut builds a response object member by member.
+type itemOut struct {
+	b []byte
+	n int
+}
+
+func (o *itemOut) field(name string) {
+	if o.n == 0 {
+		o.b = append(o.b, '"')
+	} else {
+		o.b = append(o.b, ',', '"')
+	}
+	o.n++
+	o.b = append(o.b, name...)
+	o.b = append(o.b, '"', ':')
+}
+
+// capacity appends ConsumedCapacity when mode asks for it.
+func (o *itemOut) capacity(mode *string, table string, units float64) {
+	if mode == nil || (*mode != "TOTAL" && *mode != "INDEXES") {
+		return
+	}
+	o.field("ConsumedCapacity")
+	o.b = append(o.b, `{"TableName":`...)
+	o.b = ddb.AppendString(o.b, table)
+	o.b = append(o.b, `,"CapacityUnits":`...)
+	o.b = itemAppendUnits(o.b, units)
+	if *mode == "INDEXES" {
+		o.b = append(o.b, `,"Table":{"CapacityUnits":`...)
+		o.b = itemAppendUnits(o.b, units)
+		o.b = append(o.b, '}')
+	}
+	o.b = append(o.b, '}')
+}
+
+// itemAppendUnits writes a capacity figure as DynamoDB does (a Java
+// double: 1.0, 0.5, 12.0).
+func itemAppendUnits(b []byte, u float64) []byte {
+	b = strconv.AppendFloat(b, u, 'f', -1, 64)
+	if u == math.Trunc(u) {
+		b = append(b, '.', '0')
+	}
+	return b
+}
+
+// attributes appends "Attributes" unless it is empty.
+func (o *itemOut) attributes(it ddb.Item) {
+	if len(it) == 0 {
+		return
+	}
+	o.field("Attributes")
+	o.b = ddb.AppendItem(o.b, it)
+}
+
+func (o *itemOut) done() []byte { return append(o.b, '}') }
+
+func newItemOut(capHint int) itemOut {
+	b := make([]byte, 1, capHint+2)
+	b[0] = '{'
+	return itemOut{b: b}
+}
+
+// Schema checks that involve the key and index attributes.
+
+// itemIndexKey is one key attribute of a secondary index.
+type itemIndexKey struct {
+	index string
+	attr  string
+	typ   ddb.Type
+	local bool
+}
+
+// itemIndexKeys lists the key attributes of the table's secondary
+// indexes: global ones first, then local ones (their sort keys only, the
+// partition key being the table's).
+func (t *Table) itemIndexKeys() []itemIndexKey {
+	return nil // TODO: from the control plane's index descriptions
+}
+
+// itemHasLSI reports whether the table has local secondary indexes.
+func (t *Table) itemHasLSI() bool {
+	for _, k := range t.itemIndexKeys() {
+		if k.local {
+			return true
+		}
+	}
+	return false
+}
+
+// itemCheckIndexKeys checks the index key attributes an item carries:
+// their type must be the index's, and strings and binaries must not be empty.
+func (t *Table) itemCheckIndexKeys(it ddb.Item) error {
+	for _, k := range t.itemIndexKeys() {
+		v, ok := it[k.attr]
+		if !ok {
+			continue
+		}
+		if v.T != k.typ {
+			return ddb.Validation(itemMsgInvalidParams + "Type mismatch for Index Key " + k.attr + " Expected: " + k.typ.String() +
+				" Actual: " + v.T.String() + " IndexName: " + k.index)
+		}
+		if (v.T == ddb.TypeS && v.S == "") || (v.T == ddb.TypeB && len(v.B) == 0) {
+			kind := "string"
+			if v.T == ddb.TypeB {
+				kind = "binary"
+			}
+			return ddb.Validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. " +
+				"The AttributeValue for a key attribute cannot contain an empty " + kind + " value. IndexName: " + k.index + ", IndexKey: " + k.attr)
+		}
+	}
+	return nil
+}
+
+// itemCheckUpdatePaths rejects updates of key attributes and nested
+// updates of index key attributes.
+func (t *Table) itemCheckUpdatePaths(paths []expr.Path) error {
+	hname, _ := t.HashKey()
+	rname, _ := t.RangeKey()
+	for _, name := range [2]string{hname, rname} {
+		if name == "" {
+			continue
+		}
+		for _, p := range paths {
+			if len(p) > 0 && p[0].Name == name && !p[0].IsIndex {
+				return ddb.Validation(itemMsgInvalidParams + "Cannot update attribute " + name + ". This attribute is part of the key")
+			}
+		}
+	}
+	return t.itemCheckIndexPaths(paths)
+}
+
+// itemCheckKeyPaths rejects projections of nested paths inside key or
+// index key attributes.
+func (t *Table) itemCheckKeyPaths(paths []expr.Path) error {
+	hname, _ := t.HashKey()
+	rname, _ := t.RangeKey()
+	for _, name := range [2]string{hname, rname} {
+		if name != "" && itemNested(paths, name) {
+			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: " + name)
+		}
+	}
+	return t.itemCheckIndexPaths(paths)
+}
+
+func (t *Table) itemCheckIndexPaths(paths []expr.Path) error {
+	for _, k := range t.itemIndexKeys() {
+		if itemNested(paths, k.attr) {
+			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + k.attr)
+		}
+	}
+	return nil
+}
+
+// itemNested reports whether a path descends into the top-level attribute name.
+func itemNested(paths []expr.Path, name string) bool {
+	for _, p := range paths {
+		if len(p) > 1 && p[0].Name == name && !p[0].IsIndex {
+			return true
+		}
+	}
+	return false
+}
+
+// itemCollectionMetrics appends ItemCollectionMetrics for
+// ReturnItemCollectionMetrics=SIZE on a table with local secondary indexes
+// (DynamoDB returns nothing for other tables).
+func (t *Table) itemCollectionMetrics(o *itemOut, mode *string, pk ddb.Value) {
+	if mode == nil || *mode != "SIZE" || !t.itemHasLSI() {
+		return
+	}
+	hname, _ := t.HashKey()
+	o.field("ItemCollectionMetrics")
+	o.b = append(o.b, `{"ItemCollectionKey":{`...)
+	o.b = ddb.AppendString(o.b, hname)
+	o.b = append(o.b, ':')
+	o.b = ddb.AppendValue(o.b, pk)
+	o.b = append(o.b, `},"SizeEstimateRangeGB":[0.0,1.0]}`...)
+}

@@ -1,0 +1,153 @@
+//go:build itemswip
+
+package store
+
+import (
+	"context"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+func init() { register("PutItem", opPutItem) }
+
+type putItemInput struct {
+	TableName                           *string                  `json:"TableName"`
+	Item                                *ddb.ItemJSON            `json:"Item"`
+	ConditionExpression                 *string                  `json:"ConditionExpression"`
+	ExpressionAttributeNames            map[string]string        `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           *ddb.ItemJSON            `json:"ExpressionAttributeValues"`
+	Expected                            map[string]*itemExpected `json:"Expected"`
+	ConditionalOperator                 *string                  `json:"ConditionalOperator"`
+	ReturnValues                        *string                  `json:"ReturnValues"`
+	ReturnConsumedCapacity              *string                  `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                  `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure *string                  `json:"ReturnValuesOnConditionCheckFailure"`
+}
+
+// putItemRequest is a validated PutItem.
+type putItemRequest struct {
+	in       putItemInput
+	item     ddb.Item
+	size     int
+	cond     expr.Cond
+	allOld   bool
+	oldOnErr bool
+}
+
+// parsePutItem decodes and validates a PutItem body up to (not including)
+// the table lookup.
+func parsePutItem(body []byte) (*putItemRequest, error) {
+	r := &putItemRequest{}
+	in := &r.in
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	var c checker
+	itemCheckReturnCapacity(&c, in.ReturnConsumedCapacity)
+	c.checkTableName("tableName", in.TableName)
+	if in.Item == nil {
+		c.fail(nil, "item", cMustNotBeNull)
+	}
+	itemCheckConditionalOp(&c, in.ConditionalOperator)
+	itemCheckExpectedOps(&c, in.Expected)
+	itemCheckReturnValues(&c, in.ReturnValues)
+	itemCheckReturnMetrics(&c, in.ReturnItemCollectionMetrics)
+	itemCheckReturnOnCondition(&c, in.ReturnValuesOnConditionCheckFailure)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+
+	cond := itemParam{"ConditionExpression", in.ConditionExpression != nil}
+	if err := itemCheckExprParams(
+		[]itemParam{cond},
+		[]itemParam{{"Expected", in.Expected != nil}},
+		[]itemParam{cond},
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
+		return nil, err
+	}
+	r.item = in.Item.Item
+	if err := itemValueProblem(r.item); err != nil {
+		return nil, err
+	}
+	if rv := in.ReturnValues; rv != nil && *rv != "NONE" && *rv != "ALL_OLD" {
+		return nil, ddb.Validation(itemMsgReturnValuesInvalid)
+	}
+	r.size = ddb.ItemSize(r.item)
+	if r.size > ddb.MaxItemSize {
+		return nil, ddb.Validation(itemMsgItemTooLarge)
+	}
+	var err error
+	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	if in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
+			itemExprText{"ConditionExpression", in.ConditionExpression})
+		if err != nil {
+			return nil, err
+		}
+		if ex.cond != nil {
+			r.cond = ex.cond
+		}
+	}
+	r.allOld = in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
+	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
+	return r, nil
+}
+
+func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	r, err := parsePutItem(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.itemTable(*r.in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyValues(r.item, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.itemCheckIndexKeys(r.item); err != nil {
+		return nil, err
+	}
+	var old ddb.Item
+	var oldSize int
+	err = n.mutate(t, t.engineKey(pk, sk), func(cur ddb.Item, curSize int) (mutation, error) {
+		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
+			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
+		}
+		old, oldSize = cur, curSize
+		return mutation{put: r.item, putSize: r.size}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := newItemOut(64)
+	if r.allOld {
+		o.attributes(old)
+	}
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, r.size))
+	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
+	return o.done(), nil
+}
+
+// itemOrEmpty returns it, or an empty item for a missing one (conditions
+// are evaluated against an empty item then).
+func itemOrEmpty(it ddb.Item) ddb.Item {
+	if it == nil {
+		return ddb.Item{}
+	}
+	return it
+}
+
+// itemConditionFailed is the ConditionalCheckFailedException of a write,
+// carrying the existing item when ReturnValuesOnConditionCheckFailure=ALL_OLD.
+func itemConditionFailed(cur ddb.Item, withItem bool) error {
+	if withItem && cur != nil {
+		return ddb.ConditionalCheckFailed(ddb.AppendItem(nil, cur))
+	}
+	return ddb.ConditionalCheckFailed(nil)
+}

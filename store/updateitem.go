@@ -1,0 +1,232 @@
+//go:build itemswip
+
+package store
+
+import (
+	"context"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+func init() { register("UpdateItem", opUpdateItem) }
+
+type updateItemInput struct {
+	TableName                           *string                    `json:"TableName"`
+	Key                                 *ddb.ItemJSON              `json:"Key"`
+	UpdateExpression                    *string                    `json:"UpdateExpression"`
+	ConditionExpression                 *string                    `json:"ConditionExpression"`
+	ExpressionAttributeNames            map[string]string          `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           *ddb.ItemJSON              `json:"ExpressionAttributeValues"`
+	AttributeUpdates                    map[string]*itemAttrUpdate `json:"AttributeUpdates"`
+	Expected                            map[string]*itemExpected   `json:"Expected"`
+	ConditionalOperator                 *string                    `json:"ConditionalOperator"`
+	ReturnValues                        *string                    `json:"ReturnValues"`
+	ReturnConsumedCapacity              *string                    `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                    `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure *string                    `json:"ReturnValuesOnConditionCheckFailure"`
+}
+
+// updateItemRequest is a validated UpdateItem.
+type updateItemRequest struct {
+	in       updateItemInput
+	upd      *expr.Update // nil: no update (the item is only created if absent)
+	cond     expr.Cond
+	rv       string // ReturnValues, "NONE" when absent
+	oldOnErr bool
+}
+
+// parseUpdateItem decodes and validates an UpdateItem body up to (not
+// including) the table lookup.
+func parseUpdateItem(body []byte) (*updateItemRequest, error) {
+	r := &updateItemRequest{rv: "NONE"}
+	in := &r.in
+	if err := decode(body, in); err != nil {
+		return nil, err
+	}
+	var c checker
+	itemCheckReturnCapacity(&c, in.ReturnConsumedCapacity)
+	c.checkTableName("tableName", in.TableName)
+	itemCheckReturnMetrics(&c, in.ReturnItemCollectionMetrics)
+	itemCheckReturnValues(&c, in.ReturnValues)
+	if in.Key == nil {
+		c.fail(nil, "key", cMustNotBeNull)
+	}
+	itemCheckConditionalOp(&c, in.ConditionalOperator)
+	itemCheckExpectedOps(&c, in.Expected)
+	if len(in.AttributeUpdates) > 0 {
+		for _, k := range itemSortedKeys(in.AttributeUpdates) {
+			if u := in.AttributeUpdates[k]; u != nil {
+				itemCheckEnum(&c, u.Action, "attributeUpdates."+k+".member.action", itemEnumAction, "ADD", "PUT", "DELETE")
+			}
+		}
+	}
+	itemCheckReturnOnCondition(&c, in.ReturnValuesOnConditionCheckFailure)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+
+	upd := itemParam{"UpdateExpression", in.UpdateExpression != nil}
+	cond := itemParam{"ConditionExpression", in.ConditionExpression != nil}
+	if err := itemCheckExprParams(
+		[]itemParam{upd, cond},
+		[]itemParam{{"AttributeUpdates", in.AttributeUpdates != nil}, {"Expected", in.Expected != nil}},
+		[]itemParam{upd, cond},
+		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
+		return nil, err
+	}
+	if err := itemValueProblem(in.Key.Item); err != nil {
+		return nil, err
+	}
+	if in.AttributeUpdates != nil {
+		if err := itemCheckAttributeUpdates(in.AttributeUpdates); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
+		return nil, err
+	}
+	if in.UpdateExpression != nil || in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
+			itemExprText{"UpdateExpression", in.UpdateExpression},
+			itemExprText{"ConditionExpression", in.ConditionExpression})
+		if err != nil {
+			return nil, err
+		}
+		if ex.cond != nil {
+			r.cond = ex.cond
+		}
+		r.upd = ex.upd
+	}
+	if in.AttributeUpdates != nil {
+		m := make(map[string]expr.AttributeUpdate, len(in.AttributeUpdates))
+		for k, u := range in.AttributeUpdates {
+			if u == nil {
+				continue
+			}
+			au := expr.AttributeUpdate{Action: "PUT", Value: u.Value}
+			if u.Action != nil {
+				au.Action = *u.Action
+			}
+			m[k] = au
+		}
+		if r.upd, err = expr.LegacyUpdate(m); err != nil {
+			return nil, err
+		}
+	}
+	if in.ReturnValues != nil {
+		r.rv = *in.ReturnValues
+	}
+	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
+	return r, nil
+}
+
+// itemCheckAttributeUpdates applies DynamoDB's checks on the legacy
+// AttributeUpdates entries.
+func itemCheckAttributeUpdates(updates map[string]*itemAttrUpdate) error {
+	for _, k := range itemSortedKeys(updates) {
+		u := updates[k]
+		if u == nil {
+			continue
+		}
+		action := "PUT"
+		if u.Action != nil {
+			action = *u.Action
+		}
+		if u.Value != nil {
+			if p := u.Value.Problem(); p != "" {
+				return ddb.Validation(p)
+			}
+		}
+		if u.Value == nil && action != "DELETE" {
+			return ddb.Validation(itemMsgInvalidParams + "Only DELETE action is allowed when no attribute value is specified")
+		}
+		if u.Value == nil {
+			continue
+		}
+		switch t := u.Value.T; action {
+		case "DELETE":
+			if !t.IsSet() {
+				return ddb.Validation(itemMsgInvalidParams + "DELETE action with value is not supported for the type " + t.String())
+			}
+		case "ADD":
+			if !t.IsSet() && t != ddb.TypeN && t != ddb.TypeL {
+				return ddb.Validation(itemMsgInvalidParams + "ADD action is not supported for the type " + t.String())
+			}
+		}
+	}
+	return nil
+}
+
+func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	r, err := parseUpdateItem(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.itemTable(*r.in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	key := r.in.Key.Item
+	pk, sk, err := t.keyValues(key, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.upd != nil {
+		if err := t.itemCheckUpdatePaths(r.upd.Paths()); err != nil {
+			return nil, err
+		}
+	}
+	var old, cur ddb.Item
+	var oldSize, newSize int
+	err = n.mutate(t, t.engineKey(pk, sk), func(o ddb.Item, oSize int) (mutation, error) {
+		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
+			return mutation{}, itemConditionFailed(o, r.oldOnErr)
+		}
+		var base ddb.Item
+		if o != nil {
+			base = ddb.CloneItem(o)
+		} else {
+			base = ddb.CloneItem(key)
+		}
+		next := base
+		if r.upd != nil {
+			var err error
+			if next, err = r.upd.Apply(base); err != nil {
+				return mutation{}, err
+			}
+		}
+		size := ddb.ItemSize(next)
+		if size > ddb.MaxItemSize {
+			return mutation{}, ddb.Validation(itemMsgUpdateTooLarge)
+		}
+		if err := t.itemCheckIndexKeys(next); err != nil {
+			return mutation{}, err
+		}
+		old, oldSize, cur, newSize = o, oSize, next, size
+		return mutation{put: next, putSize: size}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := newItemOut(64)
+	switch r.rv {
+	case "ALL_OLD":
+		out.attributes(old)
+	case "ALL_NEW":
+		out.attributes(cur)
+	case "UPDATED_OLD":
+		if old != nil && r.upd != nil {
+			out.attributes(expr.Project(old, r.upd.Paths()))
+		}
+	case "UPDATED_NEW":
+		if r.upd != nil {
+			out.attributes(expr.Project(cur, r.upd.Paths()))
+		}
+	}
+	out.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, newSize))
+	t.itemCollectionMetrics(&out, r.in.ReturnItemCollectionMetrics, pk)
+	return out.done(), nil
+}
