@@ -218,8 +218,8 @@ func (t *Table) IndexProjects(ix *IndexDef, attr string) bool {
 func (t *Table) IndexStatus(g *GlobalIndex, now time.Time) string {
 	secs := unixSeconds(now)
 	switch {
-	case t.Status == statusCreating:
-		return statusCreating
+	case t.Status == statusCreating || t.Status == statusDeleting:
+		return t.Status
 	case g.ActiveAt > secs:
 		return statusCreating
 	case g.UpdatingUntil > secs:
@@ -418,7 +418,7 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 		TableID:               t.TableID,
 		DeletionProtection:    t.Desc.DeletionProtection,
 		OnDemandThroughput:    cloneOnDemand(t.Desc.OnDemand),
-		WarmThroughput:        describeWarm(t.Desc.Warm, ppr, t.Desc.Throughput, statusActive),
+		WarmThroughput:        describeWarm(t.Desc.Warm, ppr, t.Desc.Throughput),
 	}
 	if t.Desc.BillingMode != "" {
 		d.BillingModeSummary = &billingModeSummary{
@@ -446,7 +446,7 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 			ProvisionedThroughput: describeThroughput(g.Throughput, now),
 			IndexArn:              t.Arn() + "/index/" + g.IndexName,
 			OnDemandThroughput:    cloneOnDemand(g.OnDemand),
-			WarmThroughput:        describeWarm(g.Warm, ppr, g.Throughput, statusActive),
+			WarmThroughput:        describeWarm(g.Warm, ppr, g.Throughput),
 		}
 		if status == statusCreating && g.ActiveAt > 0 {
 			// Added by UpdateTable: DynamoDB reports the backfill.
@@ -488,8 +488,8 @@ func describeThroughput(th Throughput, now time.Time) throughputDescription {
 // describeWarm renders WarmThroughput: on-demand tables and indexes start
 // at 12000 reads and 4000 writes per second, provisioned ones at their
 // provisioned capacity; explicitly requested values raise these.
-func describeWarm(w *WarmThroughput, ppr bool, th Throughput, status string) *warmThroughputDescription {
-	d := &warmThroughputDescription{ReadUnitsPerSecond: th.Read, WriteUnitsPerSecond: th.Write, Status: status}
+func describeWarm(w *WarmThroughput, ppr bool, th Throughput) *warmThroughputDescription {
+	d := &warmThroughputDescription{ReadUnitsPerSecond: th.Read, WriteUnitsPerSecond: th.Write, Status: statusActive}
 	if ppr {
 		d.ReadUnitsPerSecond, d.WriteUnitsPerSecond = defaultWarmRead, defaultWarmWrite
 	}
