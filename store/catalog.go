@@ -218,10 +218,31 @@ func (c *catalog) update(t *Table) error {
 	if err := setTable(b, t); err != nil {
 		return err
 	}
+	// Entries of indexes the update drops go in the same batch.
+	for _, ix := range cur.indexDefs() {
+		if _, _, ok := t.Index(ix.IndexName); !ok {
+			p := indexPrefix(t.ID, ix.IndexName)
+			if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+				return err
+			}
+		}
+	}
 	if err := b.Commit(c.n.wopts); err != nil {
 		return err
 	}
 	c.tables[t.Name] = t
+	return nil
+}
+
+// prefixEnd returns the smallest key greater than every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] != 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
 	return nil
 }
 
@@ -272,6 +293,10 @@ func (c *catalog) dropData(t *Table) error {
 	b := c.n.db.NewBatch()
 	defer b.Close()
 	lo, hi := tableBounds(t.ID)
+	if err := b.DeleteRange(lo, hi, nil); err != nil {
+		return err
+	}
+	lo, hi = indexTableBounds(t.ID)
 	if err := b.DeleteRange(lo, hi, nil); err != nil {
 		return err
 	}

@@ -164,21 +164,34 @@ func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (
 	if err != nil {
 		return err
 	}
+	if !m.del && m.put == nil {
+		return nil
+	}
+	if m.del && !found {
+		return nil
+	}
+	b := n.db.NewBatch()
+	defer b.Close()
+	if m.del {
+		err = b.Delete(key, nil)
+	} else {
+		err = b.Set(key, encodeItem(m.put, m.putSize), nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := t.writeIndexes(b, old, m.put); err != nil {
+		return err
+	}
+	if err := b.Commit(n.wopts); err != nil {
+		return err
+	}
 	st := n.cat.statsOf(t)
 	switch {
 	case m.del:
-		if !found {
-			return nil
-		}
-		if err := n.db.Delete(key, n.wopts); err != nil {
-			return err
-		}
 		st.items.Add(-1)
 		st.bytes.Add(int64(-oldSize))
-	case m.put != nil:
-		if err := n.db.Set(key, encodeItem(m.put, m.putSize), n.wopts); err != nil {
-			return err
-		}
+	default:
 		if !found {
 			st.items.Add(1)
 		}
