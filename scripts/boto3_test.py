@@ -92,12 +92,13 @@ def main():
         c.eq("set", item["labels"], {"new", "gift"})
         c.eq("binary", bytes(item["blob"]), b"\x00\x01")
 
-        proj = table.get_item(Key={"customer": "c1", "order": 1}, ProjectionExpression="#i[1].sku, total",
-                              ExpressionAttributeNames={"#i": "items"})["Item"]
+        proj = table.get_item(Key={"customer": "c1", "order": 1}, ProjectionExpression="#i[1].sku, #t",
+                              ExpressionAttributeNames={"#i": "items", "#t": "total"})["Item"]
         c.eq("projection", proj, {"items": [{"sku": "x"}], "total": decimal.Decimal("12.5")})
 
         out = table.update_item(Key={"customer": "c1", "order": 1},
-                                UpdateExpression="SET total = total + :d REMOVE note ADD labels :l",
+                                UpdateExpression="SET #t = #t + :d REMOVE note ADD labels :l",
+                                ExpressionAttributeNames={"#t": "total"},
                                 ExpressionAttributeValues={":d": decimal.Decimal("0.25"), ":l": {"vip"}},
                                 ReturnValues="ALL_NEW")["Attributes"]
         c.eq("update total", out["total"], decimal.Decimal("12.75"))
