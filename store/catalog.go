@@ -28,6 +28,11 @@ type catalog struct {
 	nextID uint64
 	timers []*time.Timer
 	closed bool
+
+	// backfills are the running index backfills, by table ID and index name.
+	backfills map[backfillID]bool
+	bfWG      sync.WaitGroup
+	bfStop    chan struct{}
 }
 
 // tableStats are live ItemCount and TableSizeBytes figures.
@@ -39,7 +44,8 @@ type tableStats struct {
 func catalogKey(name string) []byte { return append([]byte{tagCatalog}, name...) }
 
 func loadCatalog(n *Node) (*catalog, error) {
-	c := &catalog{n: n, tables: map[string]*Table{}, stats: map[uint64]*tableStats{}, nextID: 1}
+	c := &catalog{n: n, tables: map[string]*Table{}, stats: map[uint64]*tableStats{}, nextID: 1,
+		backfills: map[backfillID]bool{}, bfStop: make(chan struct{})}
 	if v, closer, err := n.db.Get([]byte{tagCounter}); err == nil {
 		c.nextID = binary.BigEndian.Uint64(v)
 		closer.Close()
@@ -67,6 +73,7 @@ func loadCatalog(n *Node) (*catalog, error) {
 			continue
 		}
 		c.tables[t.Name] = &t
+		c.startBackfills(&t)
 		st, err := c.countItems(t.ID)
 		if err != nil {
 			return nil, err
@@ -231,6 +238,7 @@ func (c *catalog) update(t *Table) error {
 		return err
 	}
 	c.tables[t.Name] = t
+	c.startBackfills(t)
 	return nil
 }
 
@@ -308,10 +316,16 @@ func (c *catalog) dropData(t *Table) error {
 
 func (c *catalog) stop() {
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
 	c.closed = true
 	timers := c.timers
+	close(c.bfStop)
 	c.mu.Unlock()
 	for _, t := range timers {
 		t.Stop()
 	}
+	c.bfWG.Wait()
 }

@@ -153,6 +153,13 @@ func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (
 	mu := n.locks.slot(key)
 	mu.Lock()
 	defer mu.Unlock()
+	// Re-read the table under the lock, so index changes made since the
+	// request looked it up (an index being added and backfilled) apply.
+	cur, ok := n.cat.get(t.Name)
+	if !ok || cur.ID != t.ID {
+		return ddb.ResourceNotFound("Requested resource not found")
+	}
+	t = cur
 	old, oldSize, found, err := n.getItem(key)
 	if err != nil {
 		return err

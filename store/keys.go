@@ -98,7 +98,8 @@ func partitionPrefix(id uint64, pk ddb.Value) []byte {
 }
 
 // lockTable serializes writers of the same item: a fixed array of mutexes
-// indexed by a hash of the item key.
+// indexed by a hash of the item key. Whoever holds several locks at once
+// takes them in slot order (lockAll).
 type lockTable struct {
 	mu [4096]sync.Mutex
 }

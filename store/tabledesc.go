@@ -93,6 +93,10 @@ type GlobalIndex struct {
 	ActiveAt float64 `json:"activeAt,omitempty"`
 	// UpdatingUntil: IndexStatus reads UPDATING until this instant.
 	UpdatingUntil float64 `json:"updatingUntil,omitempty"`
+	// Backfilling: the index was added to a table by UpdateTable and its
+	// entries for existing items are still being written (see backfill.go);
+	// IndexStatus reads CREATING until it is done.
+	Backfilling bool `json:"backfilling,omitempty"`
 }
 
 // Projection is an index projection, as in requests and descriptions.
@@ -220,7 +224,7 @@ func (t *Table) IndexStatus(g *GlobalIndex, now time.Time) string {
 	switch {
 	case t.Status == statusCreating || t.Status == statusDeleting:
 		return t.Status
-	case g.ActiveAt > secs:
+	case g.Backfilling || g.ActiveAt > secs:
 		return statusCreating
 	case g.UpdatingUntil > secs:
 		return statusUpdating
@@ -448,9 +452,10 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 			OnDemandThroughput:    cloneOnDemand(g.OnDemand),
 			WarmThroughput:        describeWarm(g.Warm, ppr, g.Throughput),
 		}
-		if status == statusCreating && g.ActiveAt > 0 {
-			// Added by UpdateTable: DynamoDB reports the backfill.
-			gd.Backfilling = new(bool)
+		if status == statusCreating && (g.ActiveAt > 0 || g.Backfilling) {
+			// Added by UpdateTable: DynamoDB reports whether the backfill runs.
+			bf := g.Backfilling
+			gd.Backfilling = &bf
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}

@@ -474,10 +474,6 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 		if len(d.GlobalIndexes) >= maxGlobalIndexes {
 			return ddb.LimitExceeded(msgInvalid + "GlobalSecondaryIndex count exceeds the per-table limit of 20")
 		}
-		if n.cat.statsOf(nt).items.Load() > 0 {
-			return ddb.Validation(msgInvalid + "dynax cannot yet add a global secondary index to a table that holds items " +
-				"(index backfill is not implemented); create the index with the table, or on an empty table")
-		}
 		gi := GlobalIndex{
 			IndexDef: IndexDef{IndexName: name, KeySchema: g.KeySchema, Projection: *g.Projection},
 			OnDemand: g.OnDemandThroughput,
@@ -489,6 +485,9 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 		if n.opts.CreateDelay > 0 {
 			gi.ActiveAt = unixSeconds(now.Add(n.opts.CreateDelay))
 		}
+		// Existing items get their entries in the background (backfill.go);
+		// the catalog starts the backfill when it stores the table.
+		gi.Backfilling = true
 		d.GlobalIndexes = append(d.GlobalIndexes, gi)
 	}
 	projected := 0
