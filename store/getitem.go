@@ -1,5 +1,3 @@
-//go:build itemswip
-
 package store
 
 import (

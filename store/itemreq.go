@@ -1,5 +1,3 @@
-//go:build itemswip
-
 package store
 
 // Shared pieces of the single-item operations (PutItem, GetItem,
@@ -283,39 +281,17 @@ type itemExprText struct {
 // projection), then reports unused placeholders.
 func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, texts ...itemExprText) (itemExprSet, error) {
 	var out itemExprSet
-	if names != nil {
-		if len(names) == 0 {
-			return out, ddb.Validation("ExpressionAttributeNames must not be empty")
-		}
-		if k, bad := itemBadPlaceholder(names, '#'); bad {
-			return out, ddb.Validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
-		}
-	}
-	if hasValues {
-		if len(values) == 0 {
-			return out, ddb.Validation("ExpressionAttributeValues must not be empty")
-		}
-		if k, bad := itemBadPlaceholder(values, ':'); bad {
-			return out, ddb.Validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
-		}
-		var badKey, problem string
-		for k, v := range values {
-			if p := v.Problem(); p != "" && (badKey == "" || k < badKey) {
-				badKey, problem = k, p
-			}
-		}
-		if badKey != "" {
-			return out, ddb.Validation("ExpressionAttributeValues contains invalid value: " + problem + " for key " + badKey)
-		}
-	}
-	any := false
-	for _, t := range texts {
-		any = any || t.text != nil
-	}
-	if !any {
-		return out, nil
+	if !hasValues {
+		values = nil
+	} else if values == nil {
+		values = ddb.Item{}
 	}
 	out.attrs = expr.NewAttrs(names, values)
+	if names != nil || values != nil {
+		if err := out.attrs.Validate(); err != nil {
+			return out, err
+		}
+	}
 	for _, t := range texts {
 		if t.text == nil {
 			continue
@@ -337,31 +313,6 @@ func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, te
 		return out, err
 	}
 	return out, nil
-}
-
-// itemBadPlaceholder returns the first (in byte order) key of m that is not
-// a valid placeholder: the sigil followed by one or more [0-9a-zA-Z_].
-func itemBadPlaceholder[V any](m map[string]V, sigil byte) (string, bool) {
-	bad, found := "", false
-	for k := range m {
-		if !itemValidPlaceholder(k, sigil) && (!found || k < bad) {
-			bad, found = k, true
-		}
-	}
-	return bad, found
-}
-
-func itemValidPlaceholder(k string, sigil byte) bool {
-	if len(k) < 2 || k[0] != sigil {
-		return false
-	}
-	for i := 1; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // itemLegacyCondition validates the legacy Expected map and builds its
@@ -386,6 +337,7 @@ func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Co
 		}
 		if e.AttributeValueList != nil {
 			ea.AttributeValueList = []ddb.Value(*e.AttributeValueList)
+			ea.HasAttributeValueList = true
 		}
 		m[k] = ea
 	}
@@ -397,33 +349,14 @@ func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Co
 }
 
 // itemTable resolves a TableName member (a name or a table ARN) to an
-// ACTIVE or UPDATING table; anything else is ResourceNotFoundException.
+// ACTIVE or UPDATING table; anything else (missing, CREATING, DELETING) is
+// ResourceNotFoundException, as for DynamoDB's item operations.
 func (n *Node) itemTable(name string) (*Table, error) {
-	t, ok := n.cat.get(name)
-	if !ok && strings.HasPrefix(name, "arn:") {
-		t, ok = n.itemTableByArn(name)
-	}
+	t, ok := n.cat.get(n.resolveTableName(name))
 	if !ok || (t.Status != "ACTIVE" && t.Status != "UPDATING") {
 		return nil, ddb.ResourceNotFound(itemMsgNotFound)
 	}
 	return t, nil
-}
-
-// itemTableByArn resolves arn:aws:dynamodb:<region>:<account>:table/<name>.
-func (n *Node) itemTableByArn(arn string) (*Table, bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "dynamodb" || parts[4] != n.opts.Account {
-		return nil, false
-	}
-	name, ok := strings.CutPrefix(parts[5], "table/")
-	if !ok || strings.Contains(name, "/") {
-		return nil, false
-	}
-	t, ok := n.cat.get(name)
-	if !ok || (t.Region != "" && parts[3] != t.Region) {
-		return nil, false
-	}
-	return t, true
 }
 
 // Capacity units.
@@ -530,18 +463,30 @@ type itemIndexKey struct {
 // indexes: global ones first, then local ones (their sort keys only, the
 // partition key being the table's).
 func (t *Table) itemIndexKeys() []itemIndexKey {
-	return nil // TODO: from the control plane's index descriptions
+	if len(t.Desc.GlobalIndexes) == 0 && len(t.Desc.LocalIndexes) == 0 {
+		return nil
+	}
+	var out []itemIndexKey
+	for i := range t.Desc.GlobalIndexes {
+		ix := &t.Desc.GlobalIndexes[i].IndexDef
+		if name, typ := t.IndexHashKey(ix); name != "" {
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, false})
+		}
+		if name, typ := t.IndexRangeKey(ix); name != "" {
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, false})
+		}
+	}
+	for i := range t.Desc.LocalIndexes {
+		ix := &t.Desc.LocalIndexes[i].IndexDef
+		if name, typ := t.IndexRangeKey(ix); name != "" {
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, true})
+		}
+	}
+	return out
 }
 
 // itemHasLSI reports whether the table has local secondary indexes.
-func (t *Table) itemHasLSI() bool {
-	for _, k := range t.itemIndexKeys() {
-		if k.local {
-			return true
-		}
-	}
-	return false
-}
+func (t *Table) itemHasLSI() bool { return len(t.Desc.LocalIndexes) > 0 }
 
 // itemCheckIndexKeys checks the index key attributes an item carries:
 // their type must be the index's, and strings and binaries must not be empty.

@@ -1,5 +1,3 @@
-//go:build itemswip
-
 package store
 
 import (
@@ -79,12 +77,23 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 	if err := itemValueProblem(in.Key.Item); err != nil {
 		return nil, err
 	}
+	var err error
 	if in.AttributeUpdates != nil {
-		if err := itemCheckAttributeUpdates(in.AttributeUpdates); err != nil {
+		m := make(map[string]expr.AttributeUpdate, len(in.AttributeUpdates))
+		for k, u := range in.AttributeUpdates {
+			if u == nil {
+				continue
+			}
+			au := expr.AttributeUpdate{Value: u.Value}
+			if u.Action != nil {
+				au.Action = *u.Action
+			}
+			m[k] = au
+		}
+		if r.upd, err = expr.LegacyUpdate(m); err != nil {
 			return nil, err
 		}
 	}
-	var err error
 	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
 		return nil, err
 	}
@@ -98,22 +107,8 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 		if ex.cond != nil {
 			r.cond = ex.cond
 		}
-		r.upd = ex.upd
-	}
-	if in.AttributeUpdates != nil {
-		m := make(map[string]expr.AttributeUpdate, len(in.AttributeUpdates))
-		for k, u := range in.AttributeUpdates {
-			if u == nil {
-				continue
-			}
-			au := expr.AttributeUpdate{Action: "PUT", Value: u.Value}
-			if u.Action != nil {
-				au.Action = *u.Action
-			}
-			m[k] = au
-		}
-		if r.upd, err = expr.LegacyUpdate(m); err != nil {
-			return nil, err
+		if ex.upd != nil {
+			r.upd = ex.upd
 		}
 	}
 	if in.ReturnValues != nil {
@@ -121,43 +116,6 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 	}
 	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
 	return r, nil
-}
-
-// itemCheckAttributeUpdates applies DynamoDB's checks on the legacy
-// AttributeUpdates entries.
-func itemCheckAttributeUpdates(updates map[string]*itemAttrUpdate) error {
-	for _, k := range itemSortedKeys(updates) {
-		u := updates[k]
-		if u == nil {
-			continue
-		}
-		action := "PUT"
-		if u.Action != nil {
-			action = *u.Action
-		}
-		if u.Value != nil {
-			if p := u.Value.Problem(); p != "" {
-				return ddb.Validation(p)
-			}
-		}
-		if u.Value == nil && action != "DELETE" {
-			return ddb.Validation(itemMsgInvalidParams + "Only DELETE action is allowed when no attribute value is specified")
-		}
-		if u.Value == nil {
-			continue
-		}
-		switch t := u.Value.T; action {
-		case "DELETE":
-			if !t.IsSet() {
-				return ddb.Validation(itemMsgInvalidParams + "DELETE action with value is not supported for the type " + t.String())
-			}
-		case "ADD":
-			if !t.IsSet() && t != ddb.TypeN && t != ddb.TypeL {
-				return ddb.Validation(itemMsgInvalidParams + "ADD action is not supported for the type " + t.String())
-			}
-		}
-	}
-	return nil
 }
 
 func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
@@ -185,18 +143,24 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
 			return mutation{}, itemConditionFailed(o, r.oldOnErr)
 		}
-		var base ddb.Item
-		if o != nil {
-			base = ddb.CloneItem(o)
-		} else {
-			base = ddb.CloneItem(key)
-		}
-		next := base
+		next := o
 		if r.upd != nil {
 			var err error
-			if next, err = r.upd.Apply(base); err != nil {
+			if next, err = r.upd.Apply(o); err != nil {
 				return mutation{}, err
 			}
+		}
+		if o == nil {
+			if next == nil {
+				next = make(ddb.Item, len(key))
+			}
+			for k, v := range key {
+				next[k] = v
+			}
+		} else if r.upd == nil {
+			// Nothing to change: the item stays as it is.
+			old, oldSize, cur, newSize = o, oSize, o, oSize
+			return mutation{}, nil
 		}
 		size := ddb.ItemSize(next)
 		if size > ddb.MaxItemSize {
