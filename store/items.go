@@ -150,6 +150,9 @@ type mutation struct {
 // item's write lock and commits what fn decides, durably. old is nil when
 // the item does not exist. An error from fn aborts without writing.
 func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	if n.marks.marked(key) {
+		return ddb.TransactionConflict(msgTxnOngoing)
+	}
 	mu := n.locks.slot(key)
 	mu.Lock()
 	defer mu.Unlock()

@@ -88,6 +88,7 @@ type Node struct {
 
 	cat   *catalog
 	locks lockTable
+	marks txnMarks
 
 	closeOnce sync.Once
 }

@@ -1,0 +1,166 @@
+package store
+
+import (
+	"sync"
+
+	"github.com/dynax/dynax/ddb"
+)
+
+// Multi-item writes (transactions, batches) and their interplay with
+// single-item writes.
+//
+// A transaction first marks all its item keys as in flight, then takes
+// their locks in slot order, re-reads the items, decides, and commits one
+// engine batch (items, index entries) before unlocking and unmarking. A
+// single-item write that finds its key marked fails at once with
+// TransactionConflictException, as DynamoDB's does, instead of waiting; a
+// transaction that finds a key marked by another is cancelled with a
+// TransactionConflict reason.
+
+// txnMarks is the set of item keys held by in-flight transactions.
+type txnMarks struct {
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+// mark marks all keys, or none if one of them is already marked; it
+// returns the index of the first conflicting key, or -1.
+func (m *txnMarks) mark(keys [][]byte) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.keys == nil {
+		m.keys = map[string]struct{}{}
+	}
+	for i, k := range keys {
+		if _, ok := m.keys[string(k)]; ok {
+			return i
+		}
+	}
+	for _, k := range keys {
+		m.keys[string(k)] = struct{}{}
+	}
+	return -1
+}
+
+func (m *txnMarks) unmark(keys [][]byte) {
+	m.mu.Lock()
+	for _, k := range keys {
+		delete(m.keys, string(k))
+	}
+	m.mu.Unlock()
+}
+
+// marked reports whether key is held by an in-flight transaction.
+func (m *txnMarks) marked(key []byte) bool {
+	m.mu.Lock()
+	_, ok := m.keys[string(key)]
+	m.mu.Unlock()
+	return ok
+}
+
+// msgTxnOngoing is DynamoDB's text for a write colliding with a transaction.
+const msgTxnOngoing = "Transaction is ongoing for the item"
+
+// multiTarget is one item of a multi-item write.
+type multiTarget struct {
+	table *Table
+	key   []byte
+}
+
+// multiState is what mutateMany's callback sees of one target.
+type multiState struct {
+	item ddb.Item // nil when absent
+	size int
+}
+
+// mutateMany atomically applies fn's decisions to several items: with
+// txn=true the keys are first marked (conflict → errConflict with the index
+// of the conflicting target), then all locks are taken, the tables and
+// items re-read, fn called, and one batch committed durably. fn returns
+// one mutation per target (zero value: unchanged). Targets must be distinct.
+func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiState) ([]mutation, error)) error {
+	keys := make([][]byte, len(targets))
+	for i, tg := range targets {
+		keys[i] = tg.key
+	}
+	if txn {
+		if i := n.marks.mark(keys); i >= 0 {
+			return &conflictError{index: i}
+		}
+		defer n.marks.unmark(keys)
+	}
+	unlock := n.locks.lockAll(keys)
+	defer unlock()
+	tables := make([]*Table, len(targets))
+	cur := make([]multiState, len(targets))
+	for i, tg := range targets {
+		t, ok := n.cat.get(tg.table.Name)
+		if !ok || t.ID != tg.table.ID {
+			return ddb.ResourceNotFound("Requested resource not found")
+		}
+		tables[i] = t
+		it, size, found, err := n.getItem(tg.key)
+		if err != nil {
+			return err
+		}
+		if found {
+			cur[i] = multiState{item: it, size: size}
+		}
+	}
+	ms, err := fn(cur)
+	if err != nil {
+		return err
+	}
+	b := n.db.NewBatch()
+	defer b.Close()
+	changed := false
+	for i, m := range ms {
+		t := tables[i]
+		switch {
+		case m.del && cur[i].item != nil:
+			err = b.Delete(keys[i], nil)
+		case m.put != nil:
+			err = b.Set(keys[i], encodeItem(m.put, m.putSize), nil)
+		default:
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		var newItem ddb.Item
+		if !m.del {
+			newItem = m.put
+		}
+		if err := t.writeIndexes(b, cur[i].item, newItem); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := b.Commit(n.wopts); err != nil {
+		return err
+	}
+	for i, m := range ms {
+		st := n.cat.statsOf(tables[i])
+		found := cur[i].item != nil
+		switch {
+		case m.del && found:
+			st.items.Add(-1)
+			st.bytes.Add(int64(-cur[i].size))
+		case m.put != nil:
+			if !found {
+				st.items.Add(1)
+			}
+			st.bytes.Add(int64(m.putSize - cur[i].size))
+		}
+	}
+	return nil
+}
+
+// conflictError reports that target index collides with another in-flight
+// transaction.
+type conflictError struct{ index int }
+
+func (e *conflictError) Error() string { return "store: transaction conflict" }
