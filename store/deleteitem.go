@@ -117,7 +117,9 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	if r.allOld {
 		o.attributes(old)
 	}
-	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, 0))
+	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, 0), t.itemIndexCosts(old, nil)...)
+	}
 	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
 	return o.done(), nil
 }

@@ -404,22 +404,160 @@ func (o *itemOut) field(name string) {
 	o.b = append(o.b, '"', ':')
 }
 
-// capacity appends ConsumedCapacity when mode asks for it.
-func (o *itemOut) capacity(mode *string, table string, units float64) {
-	if mode == nil || (*mode != "TOTAL" && *mode != "INDEXES") {
+// capacity appends ConsumedCapacity when mode asks for it: units for the
+// table, plus, for writes, what the secondary indexes consumed (folded into
+// the total; listed per index under INDEXES).
+func (o *itemOut) capacity(mode *string, table string, units float64, indexes ...itemIndexCost) {
+	if !itemWantCapacity(mode) {
 		return
+	}
+	total := units
+	for _, c := range indexes {
+		total += c.units
 	}
 	o.field("ConsumedCapacity")
 	o.b = append(o.b, `{"TableName":`...)
 	o.b = ddb.AppendString(o.b, table)
 	o.b = append(o.b, `,"CapacityUnits":`...)
-	o.b = itemAppendUnits(o.b, units)
+	o.b = itemAppendUnits(o.b, total)
 	if *mode == "INDEXES" {
 		o.b = append(o.b, `,"Table":{"CapacityUnits":`...)
 		o.b = itemAppendUnits(o.b, units)
 		o.b = append(o.b, '}')
+		for _, global := range [2]bool{true, false} {
+			first := true
+			for _, c := range indexes {
+				if c.global != global {
+					continue
+				}
+				if first {
+					if global {
+						o.b = append(o.b, `,"GlobalSecondaryIndexes":{`...)
+					} else {
+						o.b = append(o.b, `,"LocalSecondaryIndexes":{`...)
+					}
+					first = false
+				} else {
+					o.b = append(o.b, ',')
+				}
+				o.b = ddb.AppendString(o.b, c.name)
+				o.b = append(o.b, `:{"CapacityUnits":`...)
+				o.b = itemAppendUnits(o.b, c.units)
+				o.b = append(o.b, '}')
+			}
+			if !first {
+				o.b = append(o.b, '}')
+			}
+		}
 	}
 	o.b = append(o.b, '}')
+}
+
+// itemWantCapacity reports whether ReturnConsumedCapacity asks for figures.
+func itemWantCapacity(mode *string) bool {
+	return mode != nil && (*mode == "TOTAL" || *mode == "INDEXES")
+}
+
+// itemIndexCost is the write capacity one secondary index consumed.
+type itemIndexCost struct {
+	name   string
+	global bool
+	units  float64
+}
+
+// itemIndexCosts returns the write capacity each secondary index consumes
+// when item old (nil: absent) becomes new (nil: deleted), as DynamoDB
+// charges it: nothing when the index holds neither version or its stored
+// view does not change; one write to add, remove or rewrite an entry; two
+// (delete plus insert) when the entry's index key changes. Each write
+// costs the entry's size rounded up to 1 KB. Indexes that cost nothing
+// are left out.
+func (t *Table) itemIndexCosts(old, new ddb.Item) []itemIndexCost {
+	if len(t.Desc.GlobalIndexes) == 0 && len(t.Desc.LocalIndexes) == 0 {
+		return nil
+	}
+	var out []itemIndexCost
+	add := func(ix *IndexDef, global bool) {
+		oldIn, newIn := t.itemInIndex(ix, old), t.itemInIndex(ix, new)
+		var u float64
+		switch {
+		case oldIn && newIn:
+			if !t.itemIndexKeysEqual(ix, old, new) {
+				u = itemWriteUnits(t.itemIndexEntrySize(ix, old), 0) + itemWriteUnits(t.itemIndexEntrySize(ix, new), 0)
+			} else if t.itemIndexViewChanged(ix, old, new) {
+				u = itemWriteUnits(t.itemIndexEntrySize(ix, old), t.itemIndexEntrySize(ix, new))
+			}
+		case oldIn:
+			u = itemWriteUnits(t.itemIndexEntrySize(ix, old), 0)
+		case newIn:
+			u = itemWriteUnits(t.itemIndexEntrySize(ix, new), 0)
+		}
+		if u > 0 {
+			out = append(out, itemIndexCost{ix.IndexName, global, u})
+		}
+	}
+	for i := range t.Desc.GlobalIndexes {
+		add(&t.Desc.GlobalIndexes[i].IndexDef, true)
+	}
+	for i := range t.Desc.LocalIndexes {
+		add(&t.Desc.LocalIndexes[i].IndexDef, false)
+	}
+	return out
+}
+
+// itemInIndex reports whether item has all key attributes of index ix.
+func (t *Table) itemInIndex(ix *IndexDef, it ddb.Item) bool {
+	if it == nil {
+		return false
+	}
+	for _, k := range ix.KeySchema {
+		if k.AttributeName == nil {
+			continue
+		}
+		if _, ok := it[*k.AttributeName]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Table) itemIndexKeysEqual(ix *IndexDef, a, b ddb.Item) bool {
+	for _, k := range ix.KeySchema {
+		if k.AttributeName != nil && !ddb.Equal(a[*k.AttributeName], b[*k.AttributeName]) {
+			return false
+		}
+	}
+	return true
+}
+
+// itemIndexViewChanged reports whether the attributes index ix stores
+// differ between a and b.
+func (t *Table) itemIndexViewChanged(ix *IndexDef, a, b ddb.Item) bool {
+	for name, av := range a {
+		if !t.IndexProjects(ix, name) {
+			continue
+		}
+		if bv, ok := b[name]; !ok || !ddb.Equal(av, bv) {
+			return true
+		}
+	}
+	for name := range b {
+		if _, ok := a[name]; !ok && t.IndexProjects(ix, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// itemIndexEntrySize is the size of the index entry of item it.
+func (t *Table) itemIndexEntrySize(ix *IndexDef, it ddb.Item) int {
+	n := 0
+	for name, v := range it {
+		if t.IndexProjects(ix, name) {
+			n += len(name) + ddb.ValueSize(v)
+		}
+	}
+	return n
 }
 
 // itemAppendUnits writes a capacity figure as DynamoDB does (a Java

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -399,4 +400,105 @@ func TestItemsCapacityTableArn(t *testing.T) {
 	if got := aws.ToString(out.ConsumedCapacity.TableName); got != arn {
 		t.Fatalf("TableName %q", got)
 	}
+}
+
+// TestItemsIndexWriteCapacity follows DynamoDB's measured index charges:
+// an index write per index whose stored view changes, two when its key
+// changes, none when the item is not in the index.
+func TestItemsIndexWriteCapacity(t *testing.T) {
+	ts := itemsServer(t)
+	itemsCreateTable(t, ts, "idxcap", []string{"pk:S", "sk:S"}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("gsiPk"), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String("lsiSk"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String("gsi-inc"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("gsiPk"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{"proj"}},
+		}}
+		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{
+			IndexName: aws.String("lsi1"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("lsiSk"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}}
+	})
+	n := 0
+	fresh := func() string { n++; return fmt.Sprint("item-", n) }
+	type arms struct{ total, table, gsi, lsi float64 }
+	check := func(what string, c *types.ConsumedCapacity, want arms) {
+		t.Helper()
+		got := arms{aws.ToFloat64(c.CapacityUnits), -1, 0, 0}
+		if c.Table != nil {
+			got.table = aws.ToFloat64(c.Table.CapacityUnits)
+		}
+		if v, ok := c.GlobalSecondaryIndexes["gsi-inc"]; ok {
+			got.gsi = aws.ToFloat64(v.CapacityUnits)
+		} else if c.GlobalSecondaryIndexes != nil {
+			t.Fatalf("%s: empty GlobalSecondaryIndexes arm", what)
+		}
+		if v, ok := c.LocalSecondaryIndexes["lsi1"]; ok {
+			got.lsi = aws.ToFloat64(v.CapacityUnits)
+		} else if c.LocalSecondaryIndexes != nil {
+			t.Fatalf("%s: empty LocalSecondaryIndexes arm", what)
+		}
+		if got != want {
+			t.Fatalf("%s: got %+v, want %+v", what, got, want)
+		}
+	}
+	put := func(it avItem) *types.ConsumedCapacity {
+		t.Helper()
+		out, err := ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("idxcap"), Item: it, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.ConsumedCapacity
+	}
+	check("gsi put", put(avItem{"pk": avS(fresh()), "sk": avS("1"), "gsiPk": avS("g1"), "proj": avS("p")}), arms{2, 1, 1, 0})
+	check("sparse put", put(avItem{"pk": avS(fresh()), "sk": avS("1"), "other": avS("o")}), arms{1, 1, 0, 0})
+	check("lsi put", put(avItem{"pk": avS(fresh()), "sk": avS("1"), "lsiSk": avS("L1")}), arms{2, 1, 0, 1})
+	both := avItem{"pk": avS(fresh()), "sk": avS("1"), "gsiPk": avS("g3"), "lsiSk": avS("L1"), "proj": avS("p")}
+	check("both put", put(both), arms{3, 1, 1, 1})
+	check("identical overwrite", put(both), arms{1, 1, 0, 0})
+	out, err := ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("idxcap"), Item: both, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := out.ConsumedCapacity; aws.ToFloat64(c.CapacityUnits) != 1 || c.Table != nil || c.GlobalSecondaryIndexes != nil {
+		t.Fatalf("TOTAL: %+v", c)
+	}
+
+	seed := func() string {
+		pk := fresh()
+		put(avItem{"pk": avS(pk), "sk": avS("1"), "gsiPk": avS("g-ladder"), "lsiSk": avS("L1"), "proj": avS("p"), "oth": avS("o")})
+		return pk
+	}
+	update := func(pk, expr string, values avItem) *types.ConsumedCapacity {
+		t.Helper()
+		out, err := ts.Client.UpdateItem(bg, &dynamodb.UpdateItemInput{TableName: aws.String("idxcap"), Key: avItem{"pk": avS(pk), "sk": avS("1")},
+			UpdateExpression: aws.String(expr), ExpressionAttributeValues: values, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.ConsumedCapacity
+	}
+	check("update non-projected", update(seed(), "SET oth = :v", avItem{":v": avS("o2")}), arms{2, 1, 0, 1})
+	check("update projected", update(seed(), "SET proj = :v", avItem{":v": avS("p2")}), arms{3, 1, 1, 1})
+	check("update gsi key", update(seed(), "SET gsiPk = :v", avItem{":v": avS("g-moved")}), arms{4, 1, 2, 1})
+	check("remove gsi key", update(seed(), "REMOVE gsiPk", nil), arms{3, 1, 1, 1})
+	check("update lsi key", update(seed(), "SET lsiSk = :v", avItem{":v": avS("L2")}), arms{3, 1, 0, 2})
+
+	dout, err := ts.Client.DeleteItem(bg, &dynamodb.DeleteItemInput{TableName: aws.String("idxcap"), Key: avItem{"pk": avS(seed()), "sk": avS("1")},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("delete", dout.ConsumedCapacity, arms{3, 1, 1, 1})
+	// Reads report the table only.
+	gout, err := ts.Client.GetItem(bg, &dynamodb.GetItemInput{TableName: aws.String("idxcap"), Key: avItem{"pk": avS("item-1"), "sk": avS("1")},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("get", gout.ConsumedCapacity, arms{0.5, 0.5, 0, 0})
 }

@@ -108,8 +108,6 @@ func TestItemsValidation(t *testing.T) {
 			"The parameter cannot be converted to a numeric value: abc"),
 		put("number-overflow", dynamodb.PutItemInput{Item: avItem{"pk": avS("x"), "n": avN("1e126")}}, ve,
 			"Number overflow. Attempting to store a number with magnitude larger than supported range"),
-		put("null-false", dynamodb.PutItemInput{Item: avItem{"pk": avS("x"), "n": &types.AttributeValueMemberNULL{Value: false}}}, ve,
-			inv+"Null attribute value types must have the value of true"),
 		put("nested-problem", dynamodb.PutItemInput{Item: avItem{"pk": avS("x"), "l": avL(avM(map[string]av{"ns": avNS()}))}}, ve,
 			inv+"An number set  may not be empty"),
 		put("return-values-all-new", dynamodb.PutItemInput{ReturnValues: types.ReturnValueAllNew}, ve, "Return values set to invalid value"),

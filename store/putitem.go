@@ -127,7 +127,9 @@ func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	if r.allOld {
 		o.attributes(old)
 	}
-	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, r.size))
+	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, r.size), t.itemIndexCosts(old, r.item)...)
+	}
 	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
 	return o.done(), nil
 }

@@ -269,7 +269,7 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	} else {
 		prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), hashVal)
 	}
-	p := qsNewPage(n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
+	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = qsQueryBounds(prefix, rangeCond)
 	p.reverse = in.ScanIndexForward != nil && !bool(*in.ScanIndexForward)
 	if r.esk != nil {
@@ -287,9 +287,9 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 
 // qsNewPage sets up the reading of a page of target tg: the Select mode,
 // and for a local secondary index whether table items are needed.
-func qsNewPage(n *Node, tg *qsTarget, sel *string, paths []expr.Path, filter expr.Cond, filterHead []string,
+func qsNewPage(ctx context.Context, n *Node, tg *qsTarget, sel *string, paths []expr.Path, filter expr.Cond, filterHead []string,
 	consistent bool, capacity *string, tableName string, limit *int32) *qsPage {
-	p := &qsPage{n: n, tg: tg, paths: paths, filter: filter, consistent: consistent, capacity: capacity, tableName: tableName}
+	p := &qsPage{ctx: ctx, n: n, tg: tg, paths: paths, filter: filter, consistent: consistent, capacity: capacity, tableName: tableName}
 	if limit != nil {
 		p.limit = int(*limit)
 	}

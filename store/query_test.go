@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -171,10 +173,36 @@ func qsQueryAll(t testing.TB, ts *testServer, in dynamodb.QueryInput) ([]qsItem,
 	}
 }
 
+// qsRaw posts a raw JSON body and returns the status and body. The
+// connection is not kept alive, so the server's shutdown does not wait
+// for it.
+func qsRaw(t testing.TB, ts *testServer, op, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", ts.URL+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Close = true
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
+	req.Header.Set("X-Amz-Date", "20260101T000000Z")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // qsRawErr posts a raw JSON body and returns the error type and message.
 func qsRawErr(t testing.TB, ts *testServer, op, body string) (code, msg string) {
 	t.Helper()
-	status, resp := itemsRaw(t, ts, op, body)
+	status, resp := qsRaw(t, ts, op, body)
 	if status == 200 {
 		return "", ""
 	}
@@ -198,7 +226,7 @@ func qsRawErr(t testing.TB, ts *testServer, op, body string) (code, msg string) 
 // qsRawOK posts a raw JSON body that must succeed and decodes the answer.
 func qsRawOK(t testing.TB, ts *testServer, op, body string) map[string]any {
 	t.Helper()
-	status, resp := itemsRaw(t, ts, op, body)
+	status, resp := qsRaw(t, ts, op, body)
 	if status != 200 {
 		t.Fatalf("%s %s: %d %s", op, body, status, resp)
 	}
@@ -383,8 +411,8 @@ func TestQueryHashOnlyAndEmpty(t *testing.T) {
 	qsCreate(t, ts, "qhash", []string{"pk:N"})
 	qsPut(t, ts, "qhash", qsItem{"pk": qsN("1.5"), "x": qsS("a")})
 	qsPut(t, ts, "qhash", qsItem{"pk": qsN("2"), "x": qsS("b")})
-	out := qsQuery(t, ts, dynamodb.QueryInput{TableName: aws.String("qhash"), KeyConditionExpression: aws.String("pk = :v"),
-		ExpressionAttributeValues: map[string]qsAV{":v": qsN("1.50")}})
+	out := qsQuery(t, ts, dynamodb.QueryInput{TableName: aws.String("qhash"), KeyConditionExpression: aws.String(":v = #k"),
+		ExpressionAttributeNames: map[string]string{"#k": "pk"}, ExpressionAttributeValues: map[string]qsAV{":v": qsN("1.50")}})
 	qsWantItems(t, out.Items, []qsItem{{"pk": qsN("1.5"), "x": qsS("a")}})
 	if out.Count != 1 || out.ScannedCount != 1 || out.LastEvaluatedKey != nil {
 		t.Fatalf("got %+v", out)
@@ -817,8 +845,14 @@ func TestQueryLocalIndex(t *testing.T) {
 		{"pk": qsS("p"), "sk": qsS("1"), "c": qsS("c1"), "d": qsS("d1")},
 		{"pk": qsS("p"), "sk": qsS("3"), "d": qsS("d3")},
 	})
-	// ALL_ATTRIBUTES reads the table's items.
+	// Explicit ALL_PROJECTED_ATTRIBUTES is the default.
 	in := base
+	in.Select = types.SelectAllProjectedAttributes
+	if again := qsQuery(t, ts, in); qsItemsText(again.Items) != qsItemsText(out.Items) {
+		t.Fatalf("ALL_PROJECTED_ATTRIBUTES:\n%s", qsItemsText(again.Items))
+	}
+	// ALL_ATTRIBUTES reads the table's items.
+	in = base
 	in.Select = types.SelectAllAttributes
 	in.Limit = aws.Int32(2)
 	out = qsQuery(t, ts, in)

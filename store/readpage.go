@@ -11,6 +11,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -33,6 +34,7 @@ const (
 	qsMsgStartKeyPrefix  = "The provided starting key is invalid: "
 	qsMsgNoIndex         = "The table does not have the specified index: "
 	qsMsgGSIConsistent   = "Consistent reads are not supported on global secondary indexes"
+	qsMsgBackfilling     = "Cannot read from backfilling global secondary index: "
 	qsMsgProjectedNoIdx  = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
 	qsMsgSpecificNeeds   = "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
 	qsEnumSelect         = "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"
@@ -272,6 +274,9 @@ func qsResolve(t *Table, index *string, consistent bool) (*qsTarget, error) {
 	if global && consistent {
 		return nil, ddb.Validation(qsMsgGSIConsistent)
 	}
+	if g, ok := t.GlobalIndex(*index); ok && g.Backfilling {
+		return nil, ddb.Validation(qsMsgBackfilling + *index)
+	}
 	tg.ix, tg.global = ix, global
 	in, it := t.IndexHashKey(ix)
 	tg.keys = append(tg.keys, qsKey{in, it})
@@ -385,8 +390,9 @@ func (tg *qsTarget) needsBase(heads []string) bool {
 
 // qsPage is one page read.
 type qsPage struct {
-	n  *Node
-	tg *qsTarget
+	ctx context.Context
+	n   *Node
+	tg  *qsTarget
 	// lo and hi bound the engine keys read; reverse iterates downwards.
 	lo, hi  []byte
 	reverse bool
@@ -444,6 +450,11 @@ func (p *qsPage) run() ([]byte, error) {
 			}
 			scanned++
 			readBytes += size
+			if scanned&1023 == 0 {
+				if err := p.ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			stop := (p.limit > 0 && scanned >= p.limit) || readBytes >= qsPageBytes
 			var item ddb.Item
 			if decodeAll || stop {

@@ -182,7 +182,7 @@ func opScan(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	}
 
 	prefix := tg.prefix()
-	p := qsNewPage(n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
+	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = prefix, prefixEnd(prefix)
 	if in.TotalSegments != nil && *in.TotalSegments > 1 {
 		lo, hi := qsSegment(int(*in.Segment), int(*in.TotalSegments))

@@ -393,3 +393,40 @@ func TestScanValidation(t *testing.T) {
 	}
 	qsRunValidation(t, ts, "Scan", cases)
 }
+
+func TestScanSegmentsCoverHashSpace(t *testing.T) {
+	for total := 1; total <= 64; total++ {
+		next := uint64(0)
+		for s := 0; s < total; s++ {
+			lo, hi := qsSegment(s, total)
+			if uint64(lo) != next || hi <= uint64(lo) {
+				t.Fatalf("segment %d/%d: [%d, %d) after %d", s, total, lo, hi, next)
+			}
+			next = hi
+		}
+		if next != 1<<32 {
+			t.Fatalf("%d segments end at %d", total, next)
+		}
+	}
+	lo, hi := qsSegment(999999, 1000000)
+	if hi != 1<<32 || lo == 0 {
+		t.Fatalf("last of a million: [%d, %d)", lo, hi)
+	}
+}
+
+func TestScanBackfillingIndex(t *testing.T) {
+	tb := &Table{Name: "t", KeySchema: []KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: aws.String("HASH")}},
+		AttributeDefinitions: []AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: aws.String("S")},
+			{AttributeName: aws.String("g"), AttributeType: aws.String("S")}}}
+	tb.Desc.GlobalIndexes = []GlobalIndex{{IndexDef: IndexDef{IndexName: "gidx",
+		KeySchema: []KeySchemaElement{{AttributeName: aws.String("g"), KeyType: aws.String("HASH")}}}, Backfilling: true}}
+	_, err := qsResolve(tb, aws.String("gidx"), false)
+	if de, ok := ddb.AsError(err); !ok || de.Message != "Cannot read from backfilling global secondary index: gidx" {
+		t.Fatalf("got %v", err)
+	}
+	tb.Desc.GlobalIndexes[0].Backfilling = false
+	tg, err := qsResolve(tb, aws.String("gidx"), false)
+	if err != nil || !slices.Equal(tg.keyNames, []string{"pk", "g"}) {
+		t.Fatalf("got %v %v", tg, err)
+	}
+}

@@ -190,7 +190,9 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 			out.attributes(expr.Project(cur, r.upd.Paths()))
 		}
 	}
-	out.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, newSize))
+	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
+		out.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, newSize), t.itemIndexCosts(old, cur)...)
+	}
 	t.itemCollectionMetrics(&out, r.in.ReturnItemCollectionMetrics, pk)
 	return out.done(), nil
 }
