@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -96,6 +97,7 @@ func NewServer(h Handler, logger *slog.Logger) *Server {
 		ReduceMemoryUsage:             false,
 		StreamRequestBody:             false,
 		CloseOnShutdown:               true,
+		IdleTimeout:                   2 * time.Minute,
 	}
 	return s
 }
@@ -103,8 +105,16 @@ func NewServer(h Handler, logger *slog.Logger) *Server {
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
-// Shutdown stops the server, waiting for in-flight requests.
-func (s *Server) Shutdown() error { return s.srv.Shutdown() }
+// ShutdownTimeout bounds how long Shutdown waits for in-flight requests.
+const ShutdownTimeout = 10 * time.Second
+
+// Shutdown stops the server, waiting up to ShutdownTimeout for in-flight
+// requests; idle keep-alive connections are closed at once.
+func (s *Server) Shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	return s.srv.ShutdownWithContext(ctx)
+}
 
 var (
 	ctJSON10   = []byte("application/x-amz-json-1.0")
