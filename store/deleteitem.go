@@ -103,7 +103,11 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	}
 	var old ddb.Item
 	var oldSize int
-	err = n.mutate(t, t.engineKey(pk, sk), func(cur ddb.Item, curSize int) (mutation, error) {
+	write := n.mutate
+	if r.cond == nil && !r.allOld && r.in.ReturnConsumedCapacity == nil {
+		write = n.mutateBlind // nothing looks at the current item
+	}
+	err = write(t, t.engineKey(pk, sk), func(cur ddb.Item, curSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
 			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
 		}

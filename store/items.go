@@ -123,6 +123,20 @@ func (n *Node) getRaw(key []byte) (js []byte, size int, found bool, err error) {
 	return append([]byte(nil), body...), size, true, nil
 }
 
+// storedSize returns the size of a stored item without decoding it.
+func (n *Node) storedSize(key []byte) (size int, found bool, err error) {
+	v, closer, err := n.db.Get(key)
+	if err == pebble.ErrNotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	size, _, err = splitStored(v)
+	return size, err == nil, err
+}
+
 // getItem reads and decodes an item.
 func (n *Node) getItem(key []byte) (ddb.Item, int, bool, error) {
 	js, size, found, err := n.getRaw(key)
@@ -150,6 +164,18 @@ type mutation struct {
 // item's write lock and commits what fn decides, durably. old is nil when
 // the item does not exist. An error from fn aborts without writing.
 func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	return n.mutateItem(t, key, true, fn)
+}
+
+// mutateBlind is mutate for writes that never look at the current item (no
+// condition, no old image returned): the item is then read only for its
+// size, and decoded only if an index of the table needs the old image.
+// fn receives a nil item even when one exists.
+func (n *Node) mutateBlind(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	return n.mutateItem(t, key, false, fn)
+}
+
+func (n *Node) mutateItem(t *Table, key []byte, needOld bool, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
 	if n.marks.marked(key) {
 		return ddb.TransactionConflict(msgTxnOngoing)
 	}
@@ -163,7 +189,15 @@ func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (
 		return ddb.ResourceNotFound("Requested resource not found")
 	}
 	t = cur
-	old, oldSize, found, err := n.getItem(key)
+	var old ddb.Item
+	var oldSize int
+	var found bool
+	var err error
+	if needOld || len(t.indexDefs()) > 0 {
+		old, oldSize, found, err = n.getItem(key)
+	} else {
+		oldSize, found, err = n.storedSize(key)
+	}
 	if err != nil {
 		return err
 	}
