@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -44,21 +46,32 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 	srv := wire.NewServer(n, opts.Logger)
 	go func() { _ = srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	client, tr := newClientTransport(url)
 	t.Cleanup(func() {
+		// Idle keep-alive connections would hold up the server's shutdown.
+		tr.CloseIdleConnections()
 		_ = srv.Shutdown()
 		_ = n.Close()
 	})
-	return &testServer{Node: n, URL: url, Client: newClient(url)}
+	return &testServer{Node: n, URL: url, Client: client}
 }
 
 // newClient returns an SDK client for url with static credentials and no retries.
 func newClient(url string) *dynamodb.Client {
+	c, _ := newClientTransport(url)
+	return c
+}
+
+// newClientTransport is newClient that also returns the client's transport.
+func newClientTransport(url string) (*dynamodb.Client, *http.Transport) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	return dynamodb.New(dynamodb.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-	})
+		HTTPClient:       &http.Client{Transport: tr},
+	}), tr
 }
 
 // apiErr returns the error code and message of an SDK error, failing the
