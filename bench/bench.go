@@ -85,9 +85,45 @@ func (r Result) String() string {
 		r.Name, r.Ops, r.Throughput, us(r.P50), us(r.P90), us(r.P99), us(r.P999), us(r.Max), r.Errors)
 }
 
-// Run drives c with concurrency workers for d; gen returns the request for
-// worker w's i-th call. A response with a status other than 200 is an error.
-func Run(name string, c *Client, concurrency int, d time.Duration, gen func(w, i int, rng *rand.Rand) Request) Result {
+// Op is one measured operation: it may make several calls (a Scan that
+// follows pages). It returns an error when the operation failed.
+type Op func(s *Session, rng *rand.Rand) error
+
+// Session is one worker's connection state; its request and response
+// objects are reused across calls.
+type Session struct {
+	c    *Client
+	req  *fasthttp.Request
+	resp *fasthttp.Response
+}
+
+// Call sends r and returns the status and the response body, which is
+// valid until the next call.
+func (s *Session) Call(r Request) (int, []byte, error) {
+	s.c.fill(s.req, r)
+	if err := s.c.hc.Do(s.req, s.resp); err != nil {
+		return 0, nil, err
+	}
+	return s.resp.StatusCode(), s.resp.Body(), nil
+}
+
+// Single returns the Op that sends gen's request once and expects HTTP 200.
+func Single(gen func(rng *rand.Rand) Request) Op {
+	return func(s *Session, rng *rand.Rand) error {
+		status, body, err := s.Call(gen(rng))
+		if err != nil {
+			return err
+		}
+		if status != 200 {
+			return fmt.Errorf("status %d: %s", status, body)
+		}
+		return nil
+	}
+}
+
+// Run drives c with concurrency closed-loop workers running op for d, and
+// records the latency of every operation.
+func Run(name string, c *Client, concurrency int, d time.Duration, op Op) Result {
 	lat := make([][]time.Duration, concurrency)
 	errs := make([]int, concurrency)
 	var wg sync.WaitGroup
@@ -98,20 +134,18 @@ func Run(name string, c *Client, concurrency int, d time.Duration, gen func(w, i
 		go func(w int) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w)+1, 42))
-			req := fasthttp.AcquireRequest()
-			resp := fasthttp.AcquireResponse()
-			defer fasthttp.ReleaseRequest(req)
-			defer fasthttp.ReleaseResponse(resp)
+			s := &Session{c: c, req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
+			defer fasthttp.ReleaseRequest(s.req)
+			defer fasthttp.ReleaseResponse(s.resp)
 			local := make([]time.Duration, 0, 1<<16)
-			for i := 0; ; i++ {
+			for {
 				t0 := time.Now()
 				if t0.After(deadline) {
 					break
 				}
-				c.fill(req, gen(w, i, rng))
-				err := c.hc.Do(req, resp)
+				err := op(s, rng)
 				local = append(local, time.Since(t0))
-				if err != nil || resp.StatusCode() != 200 {
+				if err != nil {
 					errs[w]++
 				}
 			}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -30,7 +29,7 @@ rounds (A B A B …) to cancel machine drift. 'dynax bench fixed-server' runs a
 server that answers every request with a fixed GetItem body: the floor.`, stderr)
 	var endpoints listFlag
 	fs.Var(&endpoints, "endpoint", "endpoint URL to measure (repeatable; required)")
-	ops := fs.String("ops", "get,put", "operations to measure: get, put")
+	ops := fs.String("ops", "get,put", "workloads to measure: "+strings.Join(bench.Ops, ", ")+" (query reads 100 items of one partition; scan reads the whole table page by page; txnN is TransactWriteItems of N Puts)")
 	conc := fs.String("concurrency", "1,16", "comma-separated worker counts")
 	dur := fs.Duration("duration", 5*time.Second, "duration of each measurement")
 	rounds := fs.Int("rounds", 2, "interleaved rounds per endpoint")
@@ -56,6 +55,7 @@ server that answers every request with a fixed GetItem body: the floor.`, stderr
 		}
 		concs = append(concs, c)
 	}
+	opList := strings.Split(*ops, ",")
 	clients := make([]*bench.Client, len(endpoints))
 	for i, ep := range endpoints {
 		c, err := bench.NewClient(ep, 256)
@@ -64,22 +64,30 @@ server that answers every request with a fixed GetItem body: the floor.`, stderr
 			return 2
 		}
 		clients[i] = c
-		if err := bench.Load(c, *table, *records); err != nil {
-			fmt.Fprintf(stderr, "dynax bench: load %s: %v\n", ep, err)
-			return 1
+		loaded := map[string]bool{}
+		for _, op := range opList {
+			if op == "get" || op == "put" || op == "scan" {
+				if loaded["base"] {
+					continue
+				}
+				loaded["base"] = true
+			}
+			if err := bench.Setup(c, *table, op, *records); err != nil {
+				fmt.Fprintf(stderr, "dynax bench: load %s: %v\n", ep, err)
+				return 1
+			}
 		}
 	}
-	for _, op := range strings.Split(*ops, ",") {
+	for _, opName := range opList {
+		op, err := bench.NewOp(opName, *table, *records)
+		if err != nil {
+			fmt.Fprintln(stderr, "dynax bench:", err)
+			return 2
+		}
 		for _, c := range concs {
 			for r := 0; r < *rounds; r++ {
 				for i, cl := range clients {
-					gen := bench.GetItemGen(*table, *records)
-					if op == "put" {
-						gen = bench.PutItemGen(*table, *records)
-					}
-					res := bench.Run(fmt.Sprintf("%s c=%d %s", op, c, endpoints[i]), cl, c, *dur, func(w, i int, rng *rand.Rand) bench.Request {
-						return gen(rng)
-					})
+					res := bench.Run(fmt.Sprintf("%s c=%d %s", opName, c, endpoints[i]), cl, c, *dur, op)
 					fmt.Fprintln(stdout, res.String())
 				}
 			}
