@@ -2,6 +2,7 @@ package store
 
 import (
 	"slices"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -36,12 +37,38 @@ func (c *catalog) startBackfills(t *Table) {
 	for i := range t.Desc.GlobalIndexes {
 		g := &t.Desc.GlobalIndexes[i]
 		id := backfillID{t.ID, g.IndexName}
-		if !g.Backfilling || c.backfills[id] {
+		if _, running := c.backfills[id]; !g.Backfilling || running {
 			continue
 		}
-		c.backfills[id] = true
+		done := make(chan struct{})
+		c.backfills[id] = done
 		c.bfWG.Add(1)
-		go c.backfill(t.Name, id)
+		go func() {
+			defer close(done)
+			c.backfill(t.Name, id)
+		}()
+	}
+}
+
+// waitBackfills waits up to timeout for the running backfills of table t.
+// With no creation delay configured, a small table's new index is thus
+// ACTIVE by the time UpdateTable answers, as tables are.
+func (c *catalog) waitBackfills(t *Table, timeout time.Duration) {
+	c.mu.RLock()
+	var chans []chan struct{}
+	for id, ch := range c.backfills {
+		if id.table == t.ID {
+			chans = append(chans, ch)
+		}
+	}
+	c.mu.RUnlock()
+	deadline := time.After(timeout)
+	for _, ch := range chans {
+		select {
+		case <-ch:
+		case <-deadline:
+			return
+		}
 	}
 }
 

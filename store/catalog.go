@@ -30,7 +30,7 @@ type catalog struct {
 	closed bool
 
 	// backfills are the running index backfills, by table ID and index name.
-	backfills map[backfillID]bool
+	backfills map[backfillID]chan struct{}
 	bfWG      sync.WaitGroup
 	bfStop    chan struct{}
 }
@@ -45,7 +45,7 @@ func catalogKey(name string) []byte { return append([]byte{tagCatalog}, name...)
 
 func loadCatalog(n *Node) (*catalog, error) {
 	c := &catalog{n: n, tables: map[string]*Table{}, stats: map[uint64]*tableStats{}, nextID: 1,
-		backfills: map[backfillID]bool{}, bfStop: make(chan struct{})}
+		backfills: map[backfillID]chan struct{}{}, bfStop: make(chan struct{})}
 	if v, closer, err := n.db.Get([]byte{tagCounter}); err == nil {
 		c.nextID = binary.BigEndian.Uint64(v)
 		closer.Close()

@@ -34,6 +34,20 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 		return nil, ddb.Validation(msgInvalid + "ReplicaUpdates are not supported: dynax has no global tables")
 	}
 
+	nt, err := n.updateTableLocked(&in)
+	if err != nil {
+		return nil, err
+	}
+	if n.opts.CreateDelay == 0 && in.createsOrDeletesIndex() {
+		// Outside controlMu: the backfill takes it to mark the index ACTIVE.
+		n.cat.waitBackfills(nt, backfillWait)
+	}
+	return n.tableDescriptionJSON("TableDescription", nt)
+}
+
+// updateTableLocked applies a validated UpdateTable under controlMu and
+// returns the stored table.
+func (n *Node) updateTableLocked(in *updateTableIn) (*Table, error) {
 	controlMu.Lock()
 	defer controlMu.Unlock()
 	t, err := n.lookupTable(*in.TableName)
@@ -47,7 +61,7 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	}
 	nt := *t
 	nt.Desc = t.Desc.clone()
-	changed, err := n.applyTableUpdate(&nt, &in, now)
+	changed, err := n.applyTableUpdate(&nt, in, now)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +71,12 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if err := n.cat.update(&nt); err != nil {
 		return nil, err
 	}
-	return n.tableDescriptionJSON("TableDescription", &nt)
+	return &nt, nil
 }
+
+// backfillWait bounds how long UpdateTable waits for a new index's
+// backfill before answering (the index stays CREATING after that).
+const backfillWait = 5 * time.Second
 
 // onlyAllowedWhileUpdating reports whether the request only changes what
 // DynamoDB accepts while the table is UPDATING (deletion protection,
