@@ -1,0 +1,365 @@
+package store
+
+// BatchGetItem: up to 100 keys over any number of tables, each table with
+// its own projection and consistency.
+//
+// Validation runs in DynamoDB's order: JSON shape, member constraints
+// (RequestItems, its table names and Keys lists, then
+// ReturnConsumedCapacity, reported together), the per-table custom checks
+// (expression/legacy mixing, AttributesToGet duplicates, the projection,
+// the key values, the 100-key total), then per table in name order: table
+// lookup, key schema, projection key paths, duplicate keys.
+//
+// Items are read one by one from the engine (no snapshot: DynamoDB only
+// promises read-committed isolation for BatchGetItem against
+// transactions). The response holds at most 16 MB of item data; keys whose
+// items do not fit are returned in UnprocessedKeys, unread and uncharged.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+func init() { register("BatchGetItem", opBatchGetItem) }
+
+const (
+	// batchGetMaxKeys is the number of keys one request may ask for.
+	batchGetMaxKeys = 100
+	// batchGetMaxResponse bounds the item data of one response.
+	batchGetMaxResponse = 16 << 20
+)
+
+type batchGetIn struct {
+	RequestItems           map[string]*batchGetTableIn `json:"RequestItems"`
+	ReturnConsumedCapacity *string                     `json:"ReturnConsumedCapacity"`
+}
+
+// batchGetTableIn is one KeysAndAttributes.
+type batchGetTableIn struct {
+	Keys                     []*ddb.ItemJSON   `json:"Keys"`
+	AttributesToGet          []string          `json:"AttributesToGet"`
+	ConsistentRead           *itemBool         `json:"ConsistentRead"`
+	ProjectionExpression     *string           `json:"ProjectionExpression"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+}
+
+// batchGetTable is the validated request of one table.
+type batchGetTable struct {
+	name       string // as requested (name or ARN)
+	in         *batchGetTableIn
+	paths      []expr.Path // nil: whole items
+	consistent bool
+	t          *Table
+	keys       [][]byte // engine keys, in request order
+}
+
+// parseBatchGet decodes and validates a BatchGetItem body up to (not
+// including) the table lookups. Tables come back in name order.
+func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
+	in := &batchGetIn{}
+	if err := decode(body, in); err != nil {
+		return nil, nil, err
+	}
+	names := itemSortedKeys(in.RequestItems)
+	var c checker
+	switch {
+	case in.RequestItems == nil:
+		c.fail(nil, "requestItems", cMustNotBeNull)
+	case len(in.RequestItems) == 0:
+		c.failGeneric("RequestItems", "Member must have length greater than or equal to 1")
+	default:
+		for _, name := range names {
+			if !validTableKey(name) {
+				c.fail(batchEcho(body), "requestItems", "Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
+					"Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: "+tableNamePattern+"]")
+				break
+			}
+		}
+		for _, name := range names {
+			ti := in.RequestItems[name]
+			path := "RequestItems." + name + ".member"
+			if ti == nil {
+				c.failGeneric(path, cMustNotBeNull)
+				continue
+			}
+			switch {
+			case ti.Keys == nil:
+				c.failGeneric(path+".Keys", cMustNotBeNull)
+			case len(ti.Keys) < 1:
+				c.failGeneric(path+".Keys", "Member must have length greater than or equal to 1")
+			case len(ti.Keys) > batchGetMaxKeys:
+				c.failGeneric(path+".Keys", "Member must have length less than or equal to 100")
+			}
+			if ti.AttributesToGet != nil {
+				if len(ti.AttributesToGet) < 1 {
+					c.failGeneric(path+".AttributesToGet", "Member must have length greater than or equal to 1")
+				}
+				if len(ti.AttributesToGet) > 255 {
+					c.failGeneric(path+".AttributesToGet", "Member must have length less than or equal to 255")
+				}
+			}
+		}
+	}
+	itemCheckReturnCapacity(&c, in.ReturnConsumedCapacity)
+	if err := c.err(); err != nil {
+		return nil, nil, err
+	}
+
+	// Mixing expression and legacy projections across tables is refused
+	// like mixing them within one table.
+	var usesExpr, usesLegacy bool
+	for _, name := range names {
+		ti := in.RequestItems[name]
+		usesExpr = usesExpr || ti.ProjectionExpression != nil
+		usesLegacy = usesLegacy || ti.AttributesToGet != nil
+	}
+	if usesExpr && usesLegacy {
+		return nil, nil, ddb.Validation("Can not use both expression and non-expression parameters in the same request: " +
+			"Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+	}
+	tables := make([]*batchGetTable, 0, len(names))
+	count := 0
+	for _, name := range names {
+		ti := in.RequestItems[name]
+		if err := itemCheckExprParams(
+			[]itemParam{{"ProjectionExpression", ti.ProjectionExpression != nil}},
+			[]itemParam{{"AttributesToGet", ti.AttributesToGet != nil}},
+			nil, ti.ExpressionAttributeNames != nil, false); err != nil {
+			return nil, nil, err
+		}
+		if len(ti.AttributesToGet) > 1 {
+			if d, ok := itemDuplicate(ti.AttributesToGet); ok {
+				return nil, nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
+			}
+		}
+		bt := &batchGetTable{name: name, in: ti, consistent: ti.ConsistentRead != nil && bool(*ti.ConsistentRead)}
+		if ti.ProjectionExpression != nil || ti.ExpressionAttributeNames != nil {
+			ex, err := itemParseExprs(ti.ExpressionAttributeNames, nil, false,
+				itemExprText{"ProjectionExpression", ti.ProjectionExpression})
+			if err != nil {
+				return nil, nil, err
+			}
+			bt.paths = ex.proj
+		} else if ti.AttributesToGet != nil {
+			bt.paths = expr.AttributesToGet(ti.AttributesToGet)
+		}
+		for _, k := range ti.Keys {
+			if k != nil {
+				if err := itemValueProblem(k.Item); err != nil {
+					return nil, nil, err
+				}
+			}
+			count++
+			if count > batchGetMaxKeys {
+				return nil, nil, ddb.Validation("Too many items requested for the BatchGetItem call")
+			}
+		}
+		tables = append(tables, bt)
+	}
+	return in, tables, nil
+}
+
+// batchEcho returns the RequestItems member of body as compact JSON, the
+// way DynamoDB echoes it in a constraint message about its map keys.
+func batchEcho(body []byte) string {
+	var raw struct {
+		RequestItems json.RawMessage `json:"RequestItems"`
+	}
+	if json.Unmarshal(body, &raw) != nil {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw.RequestItems) != nil {
+		return ""
+	}
+	return buf.String()
+}
+
+// resolve looks the tables up and validates the keys against their schemas.
+func (bt *batchGetTable) resolve(n *Node) error {
+	t, err := n.itemTable(bt.name)
+	if err != nil {
+		return err
+	}
+	bt.t = t
+	bt.keys = make([][]byte, 0, len(bt.in.Keys))
+	for _, k := range bt.in.Keys {
+		var key ddb.Item
+		if k != nil {
+			key = k.Item
+		}
+		pk, sk, err := t.keyValues(key, true)
+		if err != nil {
+			return multiKeyError(err)
+		}
+		bt.keys = append(bt.keys, t.engineKey(pk, sk))
+	}
+	if bt.paths != nil && bt.in.ProjectionExpression != nil {
+		if err := t.itemCheckKeyPaths(bt.paths); err != nil {
+			return err
+		}
+	}
+	for i := 1; i < len(bt.keys); i++ {
+		for j := 0; j < i; j++ {
+			if string(bt.keys[i]) == string(bt.keys[j]) {
+				return ddb.Validation(msgBatchDuplicates)
+			}
+		}
+	}
+	return nil
+}
+
+// msgBatchDuplicates answers two requests for one item in a batch.
+const msgBatchDuplicates = "Provided list of item keys contains duplicates"
+
+func opBatchGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	in, tables, err := parseBatchGet(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	for _, bt := range tables {
+		if err := bt.resolve(n); err != nil {
+			return nil, err
+		}
+	}
+	var caps multiCapacity
+	o := newItemOut(256)
+	o.field("Responses")
+	o.b = append(o.b, '{')
+	total := 0
+	unprocessed := make([][]int, len(tables)) // indexes of unprocessed keys per table
+	for ti, bt := range tables {
+		if ti > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = ddb.AppendString(o.b, bt.name)
+		o.b = append(o.b, ":["...)
+		first := true
+		units := 0.0
+		for ki, key := range bt.keys {
+			fits, err := n.batchGetOne(&o.b, key, bt, &first, &units, &total)
+			if err != nil {
+				return nil, err
+			}
+			if !fits {
+				unprocessed[ti] = append(unprocessed[ti], ki)
+			}
+		}
+		o.b = append(o.b, ']')
+		caps.add(bt.name, units, 1, nil)
+	}
+	o.b = append(o.b, '}')
+	o.field("UnprocessedKeys")
+	o.b = append(o.b, '{')
+	firstTable := true
+	for ti, bt := range tables {
+		if len(unprocessed[ti]) == 0 {
+			continue
+		}
+		if !firstTable {
+			o.b = append(o.b, ',')
+		}
+		firstTable = false
+		o.b = ddb.AppendString(o.b, bt.name)
+		o.b = append(o.b, `:{"Keys":[`...)
+		for j, ki := range unprocessed[ti] {
+			if j > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = ddb.AppendItem(o.b, bt.in.Keys[ki].Item)
+		}
+		o.b = append(o.b, ']')
+		o.b = bt.appendAttributes(o.b)
+		o.b = append(o.b, '}')
+	}
+	o.b = append(o.b, '}')
+	caps.appendField(&o, in.ReturnConsumedCapacity, capPlain)
+	return o.done(), nil
+}
+
+// batchGetOne reads one item and appends it (projected) to the table's
+// response list, unless it would take the response over its size limit
+// (fits=false: the key is unprocessed). Missing items are charged the
+// minimum read and add nothing.
+func (n *Node) batchGetOne(b *[]byte, key []byte, bt *batchGetTable, first *bool, units *float64, total *int) (fits bool, err error) {
+	v, closer, err := n.db.Get(key)
+	if err == pebble.ErrNotFound {
+		*units += itemReadUnits(0, false, bt.consistent)
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer closer.Close()
+	size, js, err := splitStored(v)
+	if err != nil {
+		return false, err
+	}
+	if *total+size > batchGetMaxResponse {
+		return false, nil
+	}
+	*total += size
+	*units += itemReadUnits(size, true, bt.consistent)
+	if !*first {
+		*b = append(*b, ',')
+	}
+	*first = false
+	if bt.paths == nil {
+		*b = append(*b, js...)
+		return true, nil
+	}
+	it, err := ddb.DecodeItem(js)
+	if err != nil {
+		return false, err
+	}
+	*b = ddb.AppendItem(*b, expr.Project(it, bt.paths))
+	return true, nil
+}
+
+// appendAttributes appends the members of the table's KeysAndAttributes
+// other than Keys, as UnprocessedKeys repeats them.
+func (bt *batchGetTable) appendAttributes(b []byte) []byte {
+	in := bt.in
+	if in.AttributesToGet != nil {
+		b = append(b, `,"AttributesToGet":[`...)
+		for i, a := range in.AttributesToGet {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = ddb.AppendString(b, a)
+		}
+		b = append(b, ']')
+	}
+	if in.ConsistentRead != nil {
+		if *in.ConsistentRead {
+			b = append(b, `,"ConsistentRead":true`...)
+		} else {
+			b = append(b, `,"ConsistentRead":false`...)
+		}
+	}
+	if in.ProjectionExpression != nil {
+		b = append(b, `,"ProjectionExpression":`...)
+		b = ddb.AppendString(b, *in.ProjectionExpression)
+	}
+	if in.ExpressionAttributeNames != nil {
+		b = append(b, `,"ExpressionAttributeNames":{`...)
+		keys := itemSortedKeys(in.ExpressionAttributeNames)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = ddb.AppendString(b, k)
+			b = append(b, ':')
+			b = ddb.AppendString(b, in.ExpressionAttributeNames[k])
+		}
+		b = append(b, '}')
+	}
+	return b
+}
