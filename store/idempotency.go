@@ -27,11 +27,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/dynax/dynax/ddb"
 )
@@ -68,27 +66,16 @@ type idemStore struct {
 	head int
 }
 
-// idemStores attaches a token table to each open Node without a field in
-// Node: the key is a weak pointer, removed when the Node is collected.
-var idemStores sync.Map // weak.Pointer[Node] → *idemStore
-
-func (n *Node) idempotency() *idemStore {
-	wp := weak.Make(n)
-	if s, ok := idemStores.Load(wp); ok {
-		return s.(*idemStore)
-	}
-	s, loaded := idemStores.LoadOrStore(wp, &idemStore{m: map[string]*idemEntry{}})
-	if !loaded {
-		runtime.AddCleanup(n, func(k weak.Pointer[Node]) { idemStores.Delete(k) }, wp)
-	}
-	return s.(*idemStore)
-}
+func (n *Node) idempotency() *idemStore { return &n.idem }
 
 // begin looks token up at time now and, when it is new, records it as
 // running with digest d.
 func (s *idemStore) begin(token string, d [sha256.Size]byte, now time.Time) idemState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]*idemEntry{}
+	}
 	s.expire(now)
 	e := s.m[token]
 	if e != nil && e.done && !now.Before(e.expires) {

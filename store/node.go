@@ -89,6 +89,7 @@ type Node struct {
 	cat   *catalog
 	locks lockTable
 	marks txnMarks
+	idem  idemStore // ClientRequestToken table of TransactWriteItems
 
 	closeOnce sync.Once
 }
