@@ -134,7 +134,7 @@ func scanAll(table string, records int) Op {
 				return err
 			}
 			if status != 200 {
-				return fmt.Errorf("Scan: %d %s", status, out)
+				return fmt.Errorf("scan: %d %s", status, out)
 			}
 			var page struct {
 				Count            int
@@ -150,7 +150,7 @@ func scanAll(table string, records int) Op {
 			start = `,"ExclusiveStartKey":` + string(page.LastEvaluatedKey)
 		}
 		if seen < records {
-			return fmt.Errorf("Scan saw %d items, want %d", seen, records)
+			return fmt.Errorf("scan saw %d items, want %d", seen, records)
 		}
 		return nil
 	}

@@ -142,13 +142,6 @@ func (c *catalog) names() []string {
 	return out
 }
 
-// count returns the number of tables.
-func (c *catalog) count() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.tables)
-}
-
 // create adds t under a fresh ID. It returns false if a table of that name
 // already exists. t.Status is set to ACTIVE, or CREATING for
 // Options.CreateDelay.

@@ -56,13 +56,8 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 	return &testServer{Node: n, URL: url, Client: client}
 }
 
-// newClient returns an SDK client for url with static credentials and no retries.
-func newClient(url string) *dynamodb.Client {
-	c, _ := newClientTransport(url)
-	return c
-}
-
-// newClientTransport is newClient that also returns the client's transport.
+// newClientTransport returns an SDK client for url with static credentials
+// and no retries, and its transport.
 func newClientTransport(url string) (*dynamodb.Client, *http.Transport) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	return dynamodb.New(dynamodb.Options{

@@ -86,15 +86,6 @@ func pqlStripPrefix(err error) error {
 	return err
 }
 
-// pqlCompile parses src and compiles it against the catalog.
-func (n *Node) pqlCompile(src string, params []ddb.Value, consistent, oldOnErr bool) (*pqlPlan, error) {
-	st, err := partiql.Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	return n.pqlCompileParsed(st, params, consistent, oldOnErr)
-}
-
 func (n *Node) pqlCompileParsed(st *partiql.Statement, params []ddb.Value, consistent, oldOnErr bool) (*pqlPlan, error) {
 	if len(params) < st.Params {
 		return nil, ddb.Validation(partiql.MsgParamCount)
