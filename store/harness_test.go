@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -65,8 +67,30 @@ func newClientTransport(url string) (*dynamodb.Client, *http.Transport) {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: tr},
+		HTTPClient:       &http.Client{Transport: ownBody{tr}},
 	}), tr
+}
+
+// ownBody hands the transport a private copy of each request body. The SDK
+// closes a request's body as soon as the response arrives, and net/http's
+// write loop may still read it then (to confirm EOF); the failed read makes
+// it close the connection under the response being read, which the SDK
+// reports as "use of closed network connection" (aws/aws-sdk-go-v2#2737).
+// Retries hide that in applications; tests run without retries.
+type ownBody struct{ rt http.RoundTripper }
+
+func (o ownBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r = r.Clone(r.Context())
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	return o.rt.RoundTrip(r)
 }
 
 // apiErr returns the error code and message of an SDK error, failing the

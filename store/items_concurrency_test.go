@@ -25,7 +25,7 @@ func itemsConcurrentClient(t *testing.T, ts *testServer) *dynamodb.Client {
 		BaseEndpoint:     aws.String(ts.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: tr},
+		HTTPClient:       &http.Client{Transport: ownBody{tr}},
 	})
 }
 
