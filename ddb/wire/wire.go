@@ -129,6 +129,8 @@ var (
 // ServeFastHTTP is the fasthttp handler.
 func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 	reqID := NewRequestID()
+	// Header names go out as DynamoDB spells them (x-amzn-RequestId).
+	ctx.Response.Header.DisableNormalizing()
 	ctx.Response.Header.Set(hdrReqID, reqID)
 
 	if origin := ctx.Request.Header.Peek("Origin"); len(origin) > 0 {
