@@ -122,6 +122,54 @@ def main():
         c.eq("delete returns", old["total"], decimal.Decimal("12.75"))
         c.eq("deleted", "Item" in table.get_item(Key={"customer": "c1", "order": 1}), False)
 
+        # Query, Scan, batches and transactions through boto3's resource API.
+        with table.batch_writer() as batch:
+            for i in range(1, 31):
+                batch.put_item(Item={"customer": "c2", "order": i, "total": decimal.Decimal(i)})
+        q = table.query(KeyConditionExpression=Key("customer").eq("c2") & Key("order").between(5, 9),
+                        ScanIndexForward=False)
+        c.eq("query between desc", [int(it["order"]) for it in q["Items"]], [9, 8, 7, 6, 5])
+        q = table.query(KeyConditionExpression=Key("customer").eq("c2"), FilterExpression=Attr("total").gt(25),
+                        Limit=28)
+        c.eq("query filter count", (q["Count"], q["ScannedCount"]), (3, 28))
+        c.eq("query last key", q["LastEvaluatedKey"], {"customer": "c2", "order": 28})
+        seen = 0
+        for seg in range(3):
+            kwargs = {"Segment": seg, "TotalSegments": 3}
+            while True:
+                page = table.scan(**kwargs)
+                seen += page["Count"]
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        c.eq("parallel scan", seen, 30)
+        got = res.batch_get_item(RequestItems={"boto_orders": {"Keys": [{"customer": "c2", "order": 1},
+                                                                          {"customer": "c2", "order": 2}]}})
+        c.eq("batch get", sorted(int(it["order"]) for it in got["Responses"]["boto_orders"]), [1, 2])
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "boto_orders", "Key": {"customer": {"S": "c2"}, "order": {"N": "1"}},
+                        "UpdateExpression": "SET #t = #t - :x", "ConditionExpression": "#t >= :x",
+                        "ExpressionAttributeNames": {"#t": "total"}, "ExpressionAttributeValues": {":x": {"N": "1"}}}},
+            {"Update": {"TableName": "boto_orders", "Key": {"customer": {"S": "c2"}, "order": {"N": "2"}},
+                        "UpdateExpression": "SET #t = #t + :x",
+                        "ExpressionAttributeNames": {"#t": "total"}, "ExpressionAttributeValues": {":x": {"N": "1"}}}}])
+        c.eq("transaction applied", int(table.get_item(Key={"customer": "c2", "order": 2})["Item"]["total"]), 3)
+        try:
+            client.transact_write_items(TransactItems=[
+                {"ConditionCheck": {"TableName": "boto_orders", "Key": {"customer": {"S": "c2"}, "order": {"N": "1"}},
+                                    "ConditionExpression": "attribute_not_exists(customer)"}},
+                {"Delete": {"TableName": "boto_orders", "Key": {"customer": {"S": "c2"}, "order": {"N": "2"}}}}])
+            c.eq("transaction cancelled", "no error", "TransactionCanceledException")
+        except ClientError as e:
+            c.eq("transaction cancelled", e.response["Error"]["Code"], "TransactionCanceledException")
+            c.eq("cancellation reasons", [r["Code"] for r in e.response["CancellationReasons"]],
+                 ["ConditionalCheckFailed", "None"])
+        rows = client.execute_statement(Statement='SELECT "order" FROM "boto_orders" WHERE customer = ? AND "order" < 3',
+                                        Parameters=[{"S": "c2"}])["Items"]
+        c.eq("partiql select", sorted(int(r["order"]["N"]) for r in rows), [1, 2])
+        for i in range(1, 31):
+            table.delete_item(Key={"customer": "c2", "order": i})
+
         c.eq("list tables", client.list_tables()["TableNames"], ["boto_orders"])
         table.delete()
         c.eq("no tables", client.list_tables()["TableNames"], [])

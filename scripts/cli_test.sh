@@ -49,6 +49,13 @@ out=$(ddb get-item --table-name missing_table --key '{"pk":{"S":"x"}}' 2>&1)
 set -e
 case "$out" in *"ResourceNotFoundException"*"Requested resource not found"*) passed=$((passed+1));; *) failed=$((failed+1)); echo "FAIL missing table: $out";; esac
 
+ddb batch-write-item --request-items '{"cli_users":[{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"2"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"3"}}}}]}' >/dev/null
+check "query count" "$(ddbt query --table-name cli_users --key-condition-expression 'pk = :p AND sk > :s' --expression-attribute-values '{":p":{"S":"u2"},":s":{"N":"1"}}' --query Count)" "2"
+check "scan count" "$(ddbt scan --table-name cli_users --select COUNT --query Count)" "4"
+check "partiql" "$(ddbt execute-statement --statement "SELECT sk FROM cli_users WHERE pk = 'u2' AND sk = 3" --query 'Items[0].sk.N')" "3"
+ddb transact-write-items --transact-items '[{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"2"}}}}]'
+check "after transaction" "$(ddbt scan --table-name cli_users --select COUNT --query Count)" "2"
+
 ddb delete-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}'
 check "deleted" "$(ddb get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}')" ""
 check "delete table" "$(ddbt delete-table --table-name cli_users --query TableDescription.TableStatus)" "DELETING"
