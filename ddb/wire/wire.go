@@ -59,6 +59,20 @@ type Request struct {
 	RequestID string
 	// Header gives access to the raw request headers (for proxies that re-sign).
 	Header *fasthttp.RequestHeader
+	// RespHeader lets the handler add response headers (e.g. x-dynax-cache).
+	RespHeader *fasthttp.ResponseHeader
+}
+
+// Passthrough is an answer produced elsewhere (a proxy's backend) that is
+// written as is: its status and exact body bytes. Return it as the error of
+// ServeDynamoDB; the x-amz-crc32 header is computed for the bytes sent.
+type Passthrough struct {
+	Status int
+	Body   []byte
+}
+
+func (p *Passthrough) Error() string {
+	return "passthrough answer " + strconv.Itoa(p.Status)
 }
 
 // Handler serves DynamoDB operations.
@@ -67,8 +81,9 @@ type Handler interface {
 	// others are answered with UnknownOperationException before any other check.
 	Known(prefix, op string) bool
 	// ServeDynamoDB runs one operation and returns the JSON response body.
-	// A *ddb.Error result is written as that DynamoDB error; any other error
-	// becomes a 500 InternalServerError and is logged.
+	// A *ddb.Error result is written as that DynamoDB error, a *Passthrough
+	// verbatim; any other error becomes a 500 InternalServerError and is
+	// logged.
 	ServeDynamoDB(ctx context.Context, req *Request) ([]byte, error)
 }
 
@@ -205,9 +220,14 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 
-	req := Request{Prefix: prefix, Operation: op, Body: body, Region: region, AccessKey: access, RequestID: reqID, Header: &ctx.Request.Header}
+	req := Request{Prefix: prefix, Operation: op, Body: body, Region: region, AccessKey: access, RequestID: reqID,
+		Header: &ctx.Request.Header, RespHeader: &ctx.Response.Header}
 	out, err := s.Handler.ServeDynamoDB(ctx, &req)
 	if err != nil {
+		if p, ok := err.(*Passthrough); ok {
+			s.writeBody(ctx, p.Status, respCT, p.Body)
+			return
+		}
 		de, ok := ddb.AsError(err)
 		if !ok {
 			s.Logger.Error("internal error", "op", op, "err", err)
