@@ -11,17 +11,9 @@ import (
 func init() { register("DeleteItem", opDeleteItem) }
 
 type deleteItemInput struct {
-	TableName                           *string                  `json:"TableName"`
-	Key                                 *ddb.ItemJSON            `json:"Key"`
-	ConditionExpression                 *string                  `json:"ConditionExpression"`
-	ExpressionAttributeNames            map[string]string        `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues           *ddb.ItemJSON            `json:"ExpressionAttributeValues"`
-	Expected                            map[string]*itemExpected `json:"Expected"`
-	ConditionalOperator                 *string                  `json:"ConditionalOperator"`
-	ReturnValues                        *string                  `json:"ReturnValues"`
-	ReturnConsumedCapacity              *string                  `json:"ReturnConsumedCapacity"`
-	ReturnItemCollectionMetrics         *string                  `json:"ReturnItemCollectionMetrics"`
-	ReturnValuesOnConditionCheckFailure *string                  `json:"ReturnValuesOnConditionCheckFailure"`
+	TableName *string       `json:"TableName"`
+	Key       *ddb.ItemJSON `json:"Key"`
+	condWriteInput
 }
 
 // deleteItemRequest is a validated DeleteItem.
@@ -55,36 +47,20 @@ func parseDeleteItem(body []byte) (*deleteItemRequest, error) {
 		return nil, err
 	}
 
-	cond := itemParam{"ConditionExpression", in.ConditionExpression != nil}
-	if err := itemCheckExprParams(
-		[]itemParam{cond},
-		[]itemParam{{"Expected", in.Expected != nil}},
-		[]itemParam{cond},
-		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
+	if err := in.checkExprParams(); err != nil {
 		return nil, err
 	}
 	if err := itemValueProblem(in.Key.Item); err != nil {
 		return nil, err
 	}
-	if rv := in.ReturnValues; rv != nil && *rv != "NONE" && *rv != "ALL_OLD" {
-		return nil, ddb.Validation(itemMsgReturnValuesInvalid)
-	}
-	var err error
-	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
+	if err := in.checkReturnValues(); err != nil {
 		return nil, err
 	}
-	if in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
-		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
-			itemExprText{"ConditionExpression", in.ConditionExpression})
-		if err != nil {
-			return nil, err
-		}
-		if ex.cond != nil {
-			r.cond = ex.cond
-		}
+	var err error
+	if r.cond, err = in.condition(); err != nil {
+		return nil, err
 	}
-	r.allOld = in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
-	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
+	r.allOld, r.oldOnErr = in.returnOld()
 	return r, nil
 }
 

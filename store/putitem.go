@@ -11,17 +11,9 @@ import (
 func init() { register("PutItem", opPutItem) }
 
 type putItemInput struct {
-	TableName                           *string                  `json:"TableName"`
-	Item                                *ddb.ItemJSON            `json:"Item"`
-	ConditionExpression                 *string                  `json:"ConditionExpression"`
-	ExpressionAttributeNames            map[string]string        `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues           *ddb.ItemJSON            `json:"ExpressionAttributeValues"`
-	Expected                            map[string]*itemExpected `json:"Expected"`
-	ConditionalOperator                 *string                  `json:"ConditionalOperator"`
-	ReturnValues                        *string                  `json:"ReturnValues"`
-	ReturnConsumedCapacity              *string                  `json:"ReturnConsumedCapacity"`
-	ReturnItemCollectionMetrics         *string                  `json:"ReturnItemCollectionMetrics"`
-	ReturnValuesOnConditionCheckFailure *string                  `json:"ReturnValuesOnConditionCheckFailure"`
+	TableName *string       `json:"TableName"`
+	Item      *ddb.ItemJSON `json:"Item"`
+	condWriteInput
 }
 
 // putItemRequest is a validated PutItem.
@@ -57,41 +49,25 @@ func parsePutItem(body []byte) (*putItemRequest, error) {
 		return nil, err
 	}
 
-	cond := itemParam{"ConditionExpression", in.ConditionExpression != nil}
-	if err := itemCheckExprParams(
-		[]itemParam{cond},
-		[]itemParam{{"Expected", in.Expected != nil}},
-		[]itemParam{cond},
-		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
+	if err := in.checkExprParams(); err != nil {
 		return nil, err
 	}
 	r.item = in.Item.Item
 	if err := itemValueProblem(r.item); err != nil {
 		return nil, err
 	}
-	if rv := in.ReturnValues; rv != nil && *rv != "NONE" && *rv != "ALL_OLD" {
-		return nil, ddb.Validation(itemMsgReturnValuesInvalid)
+	if err := in.checkReturnValues(); err != nil {
+		return nil, err
 	}
 	r.size = ddb.ItemSize(r.item)
 	if r.size > ddb.MaxItemSize {
 		return nil, ddb.Validation(itemMsgItemTooLarge)
 	}
 	var err error
-	if r.cond, err = itemLegacyCondition(in.Expected, in.ConditionalOperator); err != nil {
+	if r.cond, err = in.condition(); err != nil {
 		return nil, err
 	}
-	if in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
-		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
-			itemExprText{"ConditionExpression", in.ConditionExpression})
-		if err != nil {
-			return nil, err
-		}
-		if ex.cond != nil {
-			r.cond = ex.cond
-		}
-	}
-	r.allOld = in.ReturnValues != nil && *in.ReturnValues == "ALL_OLD"
-	r.oldOnErr = in.ReturnValuesOnConditionCheckFailure != nil && *in.ReturnValuesOnConditionCheckFailure == "ALL_OLD"
+	r.allOld, r.oldOnErr = in.returnOld()
 	return r, nil
 }
 
