@@ -6,7 +6,10 @@ BIN       := bin/dynax
 STATICCHECK_VERSION := 2026.2.2
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-go test-cli lint bench fuzz clean
+DYNALITE_DIR ?= $(HOME)/.cache/dynax/dynalite
+export DYNAX_DYNALITE ?= $(DYNALITE_DIR)/node_modules/dynalite/cli.js
+
+.PHONY: all build run deps test test-go test-cli lint bench fuzz clean
 
 all: build
 
@@ -17,8 +20,17 @@ build:
 run: build
 	./$(BIN) serve
 
+# Test dependencies: Debian's awscli and python3-boto3 (installed with
+# apt-get when missing; needs root) and dynalite from npm (the proxy's
+# foreign-backend tests).
+deps:
+	@test -x /usr/bin/aws && /usr/bin/python3 -c "import boto3" 2>/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3 >/dev/null; }
+	@test -f $(DYNAX_DYNALITE) || { mkdir -p $(DYNALITE_DIR) && \
+	  npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund dynalite >/dev/null; }
+
 # All tests: Go tests with the race detector, then the AWS CLI and boto3 tests.
-test: test-go test-cli
+test: deps test-go test-cli
 
 test-go:
 	$(GO) test -race -count=1 -timeout 15m ./...
