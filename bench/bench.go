@@ -7,10 +7,12 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,8 +27,12 @@ type Request struct {
 
 // Client sends DynamoDB API calls to one endpoint over keep-alive connections.
 type Client struct {
-	hc   *fasthttp.HostClient
-	host string
+	hc       *fasthttp.HostClient
+	host     string
+	endpoint string
+	// Signer, when set, signs every request with SigV4; when nil requests
+	// carry a well-formed dummy signature (enough for loopback nodes).
+	Signer *Signer
 }
 
 // NewClient returns a client for endpoint ("http://host:port").
@@ -37,7 +43,33 @@ func NewClient(endpoint string, conns int) (*Client, error) {
 		return nil, fmt.Errorf("bench: endpoint %q: %w", endpoint, err)
 	}
 	host := string(uri.Host())
-	return &Client{host: host, hc: &fasthttp.HostClient{Addr: host, MaxConns: conns, ReadTimeout: 30 * time.Second}}, nil
+	addr := host
+	tls := string(uri.Scheme()) == "https"
+	if !strings.Contains(addr, ":") {
+		if tls {
+			addr += ":443"
+		} else {
+			addr += ":80"
+		}
+	}
+	return &Client{host: host, endpoint: strings.TrimSuffix(endpoint, "/"), hc: &fasthttp.HostClient{Addr: addr, IsTLS: tls, MaxConns: conns, ReadTimeout: 30 * time.Second}}, nil
+}
+
+// Endpoint returns the endpoint URL the client was made for.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// Get sends GET path and returns the status and a copy of the body.
+func (c *Client) Get(path string) (int, []byte, error) {
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI("http://" + c.host + path)
+	req.Header.SetHost(c.host)
+	if err := c.hc.DoTimeout(req, resp, 5*time.Second); err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode(), append([]byte(nil), resp.Body()...), nil
 }
 
 // authHeader is a well-formed SigV4 Authorization header. Loopback nodes
@@ -62,9 +94,19 @@ func (c *Client) fill(req *fasthttp.Request, r Request) {
 	req.SetRequestURI("http://" + c.host + "/")
 	req.Header.SetHost(c.host)
 	req.Header.SetContentType("application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+r.Operation)
-	req.Header.Set("X-Amz-Date", "20260101T000000Z")
-	req.Header.Set("Authorization", authHeader)
+	target := "DynamoDB_20120810." + r.Operation
+	req.Header.Set("X-Amz-Target", target)
+	if c.Signer != nil {
+		date, auth := c.Signer.Sign(c.host, target, r.Body)
+		req.Header.Set("X-Amz-Date", date)
+		if tok := c.Signer.creds.SessionToken; tok != "" {
+			req.Header.Set("X-Amz-Security-Token", tok)
+		}
+		req.Header.Set("Authorization", auth)
+	} else {
+		req.Header.Set("X-Amz-Date", "20260101T000000Z")
+		req.Header.Set("Authorization", authHeader)
+	}
 	req.SetBodyRaw(r.Body)
 }
 
@@ -107,6 +149,56 @@ func (s *Session) Call(r Request) (int, []byte, error) {
 	return s.resp.StatusCode(), s.resp.Body(), nil
 }
 
+// APIError is a non-200 answer; Type is the DynamoDB error name
+// (the __type after '#'), or "HTTP<status>" when the body has none.
+type APIError struct {
+	Status int
+	Type   string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Type, e.Status) }
+
+// apiError builds the APIError of a non-200 answer.
+func apiError(status int, body []byte) *APIError {
+	t := "HTTP" + strconv.Itoa(status)
+	if i := bytes.Index(body, []byte(`"__type"`)); i >= 0 {
+		rest := body[i+len(`"__type"`):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			rest = rest[j+1:]
+			if k := bytes.IndexByte(rest, '"'); k >= 0 {
+				name := rest[:k]
+				if h := bytes.LastIndexByte(name, '#'); h >= 0 {
+					name = name[h+1:]
+				}
+				if len(name) > 0 {
+					t = string(name)
+				}
+			}
+		}
+	}
+	return &APIError{Status: status, Type: t}
+}
+
+// ErrorType classifies err for reports: the DynamoDB error name of an
+// APIError, "transport" for anything else.
+func ErrorType(err error) string {
+	if e, ok := err.(*APIError); ok {
+		return e.Type
+	}
+	if e, ok := err.(*checkError); ok {
+		return e.kind
+	}
+	if t, ok := sdkErrorType(err); ok {
+		return t
+	}
+	return "transport"
+}
+
+// checkError is a successful call whose answer the bench finds wrong.
+type checkError struct{ kind, msg string }
+
+func (e *checkError) Error() string { return e.kind + ": " + e.msg }
+
 // Single returns the Op that sends gen's request once and expects HTTP 200.
 func Single(gen func(rng *rand.Rand) Request) Op {
 	return func(s *Session, rng *rand.Rand) error {
@@ -115,7 +207,7 @@ func Single(gen func(rng *rand.Rand) Request) Op {
 			return err
 		}
 		if status != 200 {
-			return fmt.Errorf("status %d: %s", status, body)
+			return apiError(status, body)
 		}
 		return nil
 	}

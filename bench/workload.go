@@ -134,7 +134,7 @@ func scanAll(table string, records int) Op {
 				return err
 			}
 			if status != 200 {
-				return fmt.Errorf("scan: %d %s", status, out)
+				return apiError(status, out)
 			}
 			var page struct {
 				Count            int
@@ -150,7 +150,7 @@ func scanAll(table string, records int) Op {
 			start = `,"ExclusiveStartKey":` + string(page.LastEvaluatedKey)
 		}
 		if seen < records {
-			return fmt.Errorf("scan saw %d items, want %d", seen, records)
+			return &checkError{kind: "incomplete_scan", msg: fmt.Sprintf("scan saw %d items, want %d", seen, records)}
 		}
 		return nil
 	}
@@ -169,4 +169,10 @@ func txnRequest(table string, n int, rng *rand.Rand) Request {
 	}
 	b.WriteString(`]}`)
 	return Request{Operation: "TransactWriteItems", Body: []byte(b.String())}
+}
+
+// MicroWorker returns worker w of micro-benchmark op, labelled name.
+func MicroWorker(name string, op Op, seed uint64, w int) Worker {
+	rng := rand.New(rand.NewPCG(seed, uint64(w)+1))
+	return WorkerFunc(func(s *Session) (string, error) { return name, op(s, rng) })
 }

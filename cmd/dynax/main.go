@@ -1,5 +1,5 @@
-// Command dynax runs the dynax DynamoDB-compatible storage node and, later,
-// its caching proxy and benchmark. See `dynax --help`.
+// Command dynax runs the dynax DynamoDB-compatible storage node, its
+// caching proxy and the benchmark. See `dynax --help`.
 package main
 
 import (
@@ -19,8 +19,9 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "run the all-in-one node (storage node on 127.0.0.1:8000)", runServe},
+		{"serve", "run the all-in-one node: caching proxy on 127.0.0.1:8000, storage node in process (also on 127.0.0.1:8001)", runServe},
 		{"store", "run the storage node alone", runStore},
+		{"proxy", "run the caching proxy in front of a backend (dynax store, DynamoDB, DynamoDB Local, dynalite)", runProxy},
 		{"bench", "measure DynamoDB endpoints (latency, throughput)", runBench},
 		{"version", "print the version", runVersion},
 	}

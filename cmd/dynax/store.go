@@ -13,7 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
 )
 
@@ -51,9 +54,16 @@ func runStore(args []string, stdout, stderr io.Writer) int {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "Runs the all-in-one dynax node. Until the caching proxy exists this is the storage node.", stderr)
+	fs := newFlagSet("serve", `Runs the all-in-one dynax node: the caching proxy on --listen (where
+applications point) in front of the storage node, which runs in the same
+process (a cache miss is a function call, not an HTTP hop). The storage node
+is also served directly on --store-listen. GET /metrics on --listen serves
+the proxy's Prometheus metrics.`, stderr)
 	var f storeFlags
 	f.register(fs, "127.0.0.1:8000")
+	storeListen := fs.String("store-listen", "127.0.0.1:8001", "address to also serve the storage node directly on, bypassing the cache (\"\" to disable)")
+	var cf cacheFlags
+	cf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -61,7 +71,57 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
 	}
-	return serveNode(&f, stderr)
+	opts, err := cf.options()
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax serve:", err)
+		return 2
+	}
+	log, err := newLogger(f.logLevel, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax serve:", err)
+		return 2
+	}
+	node, err := openNode(&f, log)
+	if err != nil {
+		log.Error("cannot open the store", "err", err)
+		return 1
+	}
+	defer node.Close()
+	opts.Backend = &proxy.StoreBackend{Node: node, Logger: log}
+	opts.Logger = log
+	p, err := proxy.New(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax serve:", err)
+		return 2
+	}
+	defer p.Close()
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		log.Error("cannot listen", "addr", f.listen, "err", err)
+		return 1
+	}
+	var sln net.Listener
+	if *storeListen != "" {
+		if sln, err = net.Listen("tcp", *storeListen); err != nil {
+			ln.Close()
+			log.Error("cannot listen", "addr", *storeListen, "err", err)
+			return 1
+		}
+	}
+	done := make(chan error, 2)
+	psrv := p.Server()
+	go func() { done <- psrv.Serve(ln) }()
+	srvs := []*fasthttp.Server{psrv}
+	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", "http://"+ln.Addr().String(), "data_dir", f.dataDir,
+		"item_ttl", opts.ItemTTL, "query_ttl", opts.QueryTTL, "cache_size", formatBytes(opts.CacheBytes),
+		"query_invalidation", opts.Invalidation.String())
+	if sln != nil {
+		ssrv := wire.NewServer(node, log)
+		go func() { done <- ssrv.Serve(sln) }()
+		defer func() { _ = ssrv.Shutdown() }()
+		log.Info("storage node listening (uncached)", "store_addr", sln.Addr().String(), "store_endpoint", "http://"+sln.Addr().String())
+	}
+	return waitAndStop(log, done, srvs...)
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -72,6 +132,17 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
+// openNode opens the store with the node flags.
+func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
+	return store.Open(store.Options{
+		Dir:         f.dataDir,
+		Account:     f.account,
+		CreateDelay: f.createDelay,
+		NoSync:      f.noSync,
+		Logger:      log,
+	})
+}
+
 // serveNode opens the store and serves it until SIGINT or SIGTERM.
 func serveNode(f *storeFlags, stderr io.Writer) int {
 	log, err := newLogger(f.logLevel, stderr)
@@ -79,13 +150,7 @@ func serveNode(f *storeFlags, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dynax:", err)
 		return 2
 	}
-	node, err := store.Open(store.Options{
-		Dir:         f.dataDir,
-		Account:     f.account,
-		CreateDelay: f.createDelay,
-		NoSync:      f.noSync,
-		Logger:      log,
-	})
+	node, err := openNode(f, log)
 	if err != nil {
 		log.Error("cannot open the store", "err", err)
 		return 1

@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/store"
+)
+
+// opCounter counts requests by X-Amz-Target operation.
+type opCounter struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (c *opCounter) get(op string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[op]
+}
+
+func (c *opCounter) reset() {
+	c.mu.Lock()
+	c.n = map[string]int64{}
+	c.mu.Unlock()
+}
+
+func targetOp(ctx *fasthttp.RequestCtx) string {
+	t := string(ctx.Request.Header.Peek("X-Amz-Target"))
+	return t[strings.LastIndexByte(t, '.')+1:]
+}
+
+// startStore starts a real storage node on 127.0.0.1:0; wrap (optional)
+// wraps its handler. It returns the endpoint URL and a request counter.
+func startStore(t *testing.T, wrap func(next fasthttp.RequestHandler) fasthttp.RequestHandler) (string, *opCounter) {
+	t.Helper()
+	node, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := wire.NewServer(node, slog.New(slog.DiscardHandler))
+	var h fasthttp.RequestHandler = srv.ServeFastHTTP
+	if wrap != nil {
+		h = wrap(h)
+	}
+	cnt := &opCounter{n: map[string]int64{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		op := targetOp(ctx)
+		cnt.mu.Lock()
+		cnt.n[op]++
+		cnt.mu.Unlock()
+		h(ctx)
+	}}
+	go func() { _ = fs.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = fs.Shutdown()
+		node.Close()
+	})
+	return "http://" + ln.Addr().String(), cnt
+}
+
+func newTestClient(t *testing.T, endpoint string) *Client {
+	t.Helper()
+	c, err := NewClient(endpoint, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Signer = NewSigner(TestCredentials, "us-east-1")
+	return c
+}

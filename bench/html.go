@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"strings"
+)
+
+var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"}
+
+func seriesName(e *EndpointResult) string {
+	s := fmt.Sprintf("%s c=%d", e.Endpoint, e.Concurrency)
+	if e.Rate > 0 {
+		s += fmt.Sprintf(" rate=%g", e.Rate)
+	}
+	return s
+}
+
+const (
+	plotW, plotH           = 720, 360
+	padL, padR, padT, padB = 70, 20, 20, 50
+	innerW, innerH         = plotW - padL - padR, plotH - padT - padB
+	maxNines               = 5.0 // x axis to 99.999%
+)
+
+// percentileX maps a percentile to the x axis (log of 1/(1-p)).
+func percentileX(p float64) float64 {
+	n := maxNines
+	if p < 100 {
+		n = math.Min(-math.Log10(1-p/100), maxNines)
+	}
+	return padL + innerW*n/maxNines
+}
+
+func legend(b *strings.Builder, rs []*EndpointResult) {
+	for i, e := range rs {
+		y := padT + 14*i + 10
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" font-size="11">%s</text>`,
+			padL+10, y-9, palette[i%len(palette)], padL+24, y, html.EscapeString(seriesName(e)))
+	}
+}
+
+// percentileSVG plots latency (log scale) against percentile.
+func percentileSVG(rs []*EndpointResult) string {
+	var b strings.Builder
+	lo, hi := math.Inf(1), 0.0
+	for _, e := range rs {
+		for _, p := range e.Percentile {
+			if p.Us > 0 {
+				lo, hi = math.Min(lo, p.Us), math.Max(hi, p.Us)
+			}
+		}
+	}
+	if hi == 0 {
+		lo, hi = 1, 10
+	}
+	l0, l1 := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+	if l1 <= l0 {
+		l1 = l0 + 1
+	}
+	y := func(v float64) float64 {
+		v = math.Max(v, math.Pow(10, l0))
+		return padT + innerH - innerH*(math.Log10(v)-l0)/(l1-l0)
+	}
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" id="percentiles">`, plotW, plotH, plotW, plotH)
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`, padL, padT, innerW, innerH)
+	for d := l0; d <= l1; d++ {
+		yy := y(math.Pow(10, d))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" font-size="11" text-anchor="end">%g µs</text>`,
+			padL, yy, padL+innerW, yy, padL-4, yy+4, math.Pow(10, d))
+	}
+	for _, p := range []float64{0, 90, 99, 99.9, 99.99, 99.999} {
+		xx := percentileX(p)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/><text x="%.1f" y="%d" font-size="11" text-anchor="middle">%g%%</text>`,
+			xx, padT, xx, padT+innerH, xx, padT+innerH+16, p)
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">percentile</text>`, padL+innerW/2, plotH-10)
+	for i, e := range rs {
+		var pts []string
+		for _, p := range e.Percentile {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", percentileX(p.Percentile), y(p.Us)))
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="%s"><title>%s</title></polyline>`,
+			palette[i%len(palette)], strings.Join(pts, " "), html.EscapeString(seriesName(e)))
+	}
+	legend(&b, rs)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// throughputSVG plots completed operations per second.
+func throughputSVG(rs []*EndpointResult) string {
+	var b strings.Builder
+	n, hi := 1, int64(1)
+	for _, e := range rs {
+		n = max(n, len(e.PerSecond))
+		for _, v := range e.PerSecond {
+			hi = max(hi, v)
+		}
+	}
+	x := func(i int) float64 { return padL + innerW*float64(i)/float64(max(n-1, 1)) }
+	y := func(v int64) float64 { return padT + innerH - innerH*float64(v)/float64(hi) }
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" id="throughput">`, plotW, plotH, plotW, plotH)
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`, padL, padT, innerW, innerH)
+	for k := 0; k <= 4; k++ {
+		v := hi * int64(k) / 4
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" font-size="11" text-anchor="end">%d</text>`,
+			padL, y(v), padL+innerW, y(v), padL-4, y(v)+4, v)
+	}
+	for k := 0; k < n; k += max(1, n/10) {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%ds</text>`, x(k), padT+innerH+16, k)
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">seconds of measurement (rounds back to back); y: operations per second</text>`, padL+innerW/2, plotH-10)
+	for i, e := range rs {
+		var pts []string
+		for k, v := range e.PerSecond {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(k), y(v)))
+		}
+		if len(pts) == 1 {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(1), y(e.PerSecond[0])))
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="%s"><title>%s</title></polyline>`,
+			palette[i%len(palette)], strings.Join(pts, " "), html.EscapeString(seriesName(e)))
+	}
+	legend(&b, rs)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// WriteHTML writes one self-contained page (inline SVG, no scripts or
+// fetches): the percentile plot, throughput over time and a comparison
+// table. It is well-formed XML (XHTML).
+func (r *Report) WriteHTML(w io.Writer) error {
+	var b strings.Builder
+	esc := html.EscapeString
+	b.WriteString(`<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><meta charset="utf-8"/><title>dynax bench</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}td.l{text-align:left}</style>
+</head><body>
+<h1>dynax bench</h1>
+`)
+	fmt.Fprintf(&b, "<p>Generated %s.", esc(r.Generated.Format("2006-01-02 15:04:05 MST")))
+	for _, k := range sortedKeys(r.Settings) {
+		fmt.Fprintf(&b, " %s=<code>%s</code>", esc(k), esc(r.Settings[k]))
+	}
+	b.WriteString("</p>\n<h2>Latency by percentile (all operations)</h2>\n")
+	b.WriteString(percentileSVG(r.Results))
+	b.WriteString("\n<h2>Throughput over time</h2>\n")
+	b.WriteString(throughputSVG(r.Results))
+	b.WriteString("\n<h2>Comparison</h2>\n<table id=\"results\"><tr><th>endpoint</th><th>load</th><th>operation</th><th>count</th><th>ops/s</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th><th>errors</th><th>hit ratio</th><th>stale reads</th></tr>\n")
+	for _, e := range r.Results {
+		load := fmt.Sprintf("c=%d", e.Concurrency)
+		if e.Rate > 0 {
+			load += fmt.Sprintf(" rate=%g", e.Rate)
+		}
+		row := func(op string, l Latency, extra bool) {
+			hit, stale := "", ""
+			if extra {
+				hit = pct(e.HitRatio)
+				stale = fmt.Sprintf("%d / %d", e.Stale.Stale, e.Stale.Checked)
+			}
+			fmt.Fprintf(&b, `<tr><td class="l">%s</td><td class="l">%s</td><td class="l">%s</td><td>%d</td><td>%.0f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td class="l">%s</td><td>%s</td><td>%s</td></tr>`+"\n",
+				esc(e.Endpoint), esc(load), esc(op), l.Count, l.ThroughputOps, l.P50Us, l.P90Us, l.P99Us, l.P999Us, l.MaxUs, esc(fmtErrors(l.Errors)), esc(hit), esc(stale))
+		}
+		for _, o := range e.Operations {
+			row(o.Operation, o.Latency, false)
+		}
+		row("all", e.Latency, true)
+	}
+	b.WriteString("</table>\n</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}

@@ -1,0 +1,459 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+)
+
+// BatchGetItem: hits are answered from memory, only the misses go to the
+// backend (as one BatchGetItem without projections, so their full items
+// fill the cache), and the answers are merged. Tables read with
+// ConsistentRead=true are forwarded as the caller wrote them. A request
+// the proxy cannot fully validate goes to the backend unchanged.
+
+type bgIn struct {
+	RequestItems           map[string]json.RawMessage
+	ReturnConsumedCapacity json.RawMessage
+}
+
+type bgTableIn struct {
+	Keys                     []json.RawMessage
+	ProjectionExpression     json.RawMessage
+	ExpressionAttributeNames json.RawMessage
+	AttributesToGet          json.RawMessage
+	ConsistentRead           json.RawMessage
+}
+
+// bgTable is one table of a BatchGetItem.
+type bgTable struct {
+	name       string
+	nameRaw    []byte
+	raw        json.RawMessage // the caller's KeysAndAttributes
+	in         bgTableIn
+	s          *schema
+	pr         *projection // nil: whole items
+	consistent bool
+	keys       []string // item-cache keys, request order
+	items      [][]byte // answers (item JSON, projected) in the response
+	misses     []int    // indexes into keys/in.Keys fetched from the backend
+	fills      map[string]cache.Fill
+}
+
+func rawNull(r json.RawMessage) bool { return r == nil || isNull(r) }
+
+func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, error) {
+	tables, rcc, ok := p.parseBatchGet(ctx, req)
+	if !ok {
+		p.m.itemBypass.Add(1)
+		return p.bypass(ctx, req)
+	}
+	// Hits first.
+	var fwd []*bgTable
+	nmiss := 0
+	for _, t := range tables {
+		if t.consistent {
+			p.m.itemBypass.Add(uint64(len(t.keys)))
+			fwd = append(fwd, t)
+			continue
+		}
+		for i, k := range t.keys {
+			e, hit := p.items.Get(k)
+			if !hit {
+				t.misses = append(t.misses, i)
+				continue
+			}
+			p.m.itemHits.Add(1)
+			if e.Negative {
+				p.m.itemNegHits.Add(1)
+				continue
+			}
+			t.items = append(t.items, projectedItem(e.JSON, t.pr))
+		}
+		if len(t.misses) > 0 {
+			nmiss += len(t.misses)
+			p.m.itemMisses.Add(uint64(len(t.misses)))
+			fwd = append(fwd, t)
+		}
+	}
+	if len(fwd) == 0 {
+		setCache(req, cacheHit)
+		return renderBatchGet(tables, nil, nil, rcc, nil), nil
+	}
+	if nmiss > 0 {
+		setCache(req, cacheMiss)
+	} else {
+		setCache(req, cacheBypass)
+	}
+
+	// The forwarded request: misses without projection, consistent
+	// tables as written.
+	body := append(make([]byte, 0, 256), `{"RequestItems":{`...)
+	for i, t := range fwd {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, t.nameRaw...)
+		body = append(body, ':')
+		if t.consistent {
+			body = append(body, t.raw...)
+			continue
+		}
+		body = append(body, `{"Keys":[`...)
+		t.fills = make(map[string]cache.Fill, len(t.misses))
+		for j, ki := range t.misses {
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, t.in.Keys[ki]...)
+			t.fills[t.keys[ki]] = p.items.BeginFill(t.keys[ki])
+		}
+		body = append(body, "]}"...)
+	}
+	body = append(body, '}')
+	if rcc != nil {
+		body = append(body, `,"ReturnConsumedCapacity":`...)
+		body = append(body, rcc...)
+	}
+	body = append(body, '}')
+
+	abandon := func() {
+		for _, t := range fwd {
+			for _, f := range t.fills {
+				p.items.Abandon(f)
+			}
+		}
+	}
+	status, out, err := p.callReq(ctx, req, body)
+	if err != nil {
+		abandon()
+		return nil, errBackend()
+	}
+	if status != 200 {
+		abandon()
+		p.noteBatchError(tables, out)
+		return answer(status, out)
+	}
+	var resp struct {
+		Responses        map[string][]json.RawMessage
+		UnprocessedKeys  map[string]json.RawMessage
+		ConsumedCapacity json.RawMessage
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		abandon()
+		return out, nil
+	}
+	unprocessed := map[string][]byte{}
+	for _, t := range fwd {
+		items := resp.Responses[t.name]
+		if t.consistent {
+			for _, it := range items {
+				t.items = append(t.items, it)
+			}
+			if u, ok := resp.UnprocessedKeys[t.name]; ok && !rawNull(u) {
+				unprocessed[t.name] = u
+			}
+			continue
+		}
+		for _, it := range items {
+			k, ok := itemKeyFromJSON(t.s, it)
+			f, mine := t.fills[k]
+			if ok && mine {
+				delete(t.fills, k)
+				if !p.items.Complete(f, cache.Item{JSON: append([]byte(nil), it...)}) {
+					p.m.fillsDropped.Add(1)
+				}
+			}
+			t.items = append(t.items, projectedItem(it, t.pr))
+		}
+		var ukeys []json.RawMessage
+		if u, ok := resp.UnprocessedKeys[t.name]; ok && !rawNull(u) {
+			var ka struct{ Keys []json.RawMessage }
+			if json.Unmarshal(u, &ka) == nil {
+				ukeys = ka.Keys
+			}
+			for _, uk := range ukeys {
+				if k, ok := rawItemKey(t.s, uk); ok {
+					if f, mine := t.fills[k]; mine {
+						delete(t.fills, k)
+						p.items.Abandon(f)
+					}
+				}
+			}
+			unprocessed[t.name] = unprocessedEntry(t, ukeys)
+		}
+		// Keys neither answered nor unprocessed do not exist.
+		for _, f := range t.fills {
+			if !p.items.Complete(f, cache.Item{Negative: true}) {
+				p.m.fillsDropped.Add(1)
+			}
+		}
+		t.fills = nil
+	}
+	var cc []byte
+	if rcc != nil && !rawNull(resp.ConsumedCapacity) {
+		cc = resp.ConsumedCapacity
+	}
+	return renderBatchGet(tables, unprocessed, cc, rcc, resp.UnprocessedKeys), nil
+}
+
+// parseBatchGet reads and validates a BatchGetItem as the backend would;
+// ok is false when the request must go to the backend unchanged (it is
+// invalid, names an unknown table, or is beyond what the proxy handles).
+func (p *Proxy) parseBatchGet(ctx context.Context, req *wire.Request) (tables []*bgTable, rcc []byte, ok bool) {
+	var in bgIn
+	if err := json.Unmarshal(req.Body, &in); err != nil || len(in.RequestItems) == 0 || len(in.RequestItems) > 100 {
+		return nil, nil, false
+	}
+	if !rawNull(in.ReturnConsumedCapacity) {
+		switch string(in.ReturnConsumedCapacity) {
+		case `"NONE"`:
+		case `"TOTAL"`, `"INDEXES"`:
+			rcc = in.ReturnConsumedCapacity
+		default:
+			return nil, nil, false
+		}
+	}
+	names := make([]string, 0, len(in.RequestItems))
+	for n := range in.RequestItems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	total := 0
+	usesExpr, usesLegacy := false, false
+	for _, name := range names {
+		raw := in.RequestItems[name]
+		if rawNull(raw) || len(name) < 3 || len(name) > 255 || (len(name) > 4 && name[:4] == "arn:") {
+			return nil, nil, false
+		}
+		t := &bgTable{name: name, raw: raw}
+		t.nameRaw = ddb.AppendString(nil, name)
+		if err := json.Unmarshal(raw, &t.in); err != nil {
+			return nil, nil, false
+		}
+		if len(t.in.Keys) < 1 || len(t.in.Keys) > 100 {
+			return nil, nil, false
+		}
+		total += len(t.in.Keys)
+		if total > 100 {
+			return nil, nil, false
+		}
+		switch string(t.in.ConsistentRead) {
+		case "", "null", "false":
+		case "true":
+			t.consistent = true
+		default:
+			return nil, nil, false
+		}
+		proj, names, atg := nilIfNull(t.in.ProjectionExpression), nilIfNull(t.in.ExpressionAttributeNames), nilIfNull(t.in.AttributesToGet)
+		usesExpr = usesExpr || proj != nil
+		usesLegacy = usesLegacy || atg != nil
+		if usesExpr && usesLegacy {
+			return nil, nil, false
+		}
+		if t.s = p.schemas.get(ctx, name, req.Region, req.AccessKey); t.s == nil {
+			return nil, nil, false
+		}
+		if proj != nil || names != nil || atg != nil {
+			g := getReq{table: []byte(name), proj: proj, names: names, atg: atg}
+			if t.pr = p.projection(t.s, &g); !t.pr.valid {
+				return nil, nil, false
+			}
+		}
+		seen := make(map[string]struct{}, len(t.in.Keys))
+		for _, kraw := range t.in.Keys {
+			k, ok := rawItemKey(t.s, kraw)
+			if !ok {
+				return nil, nil, false
+			}
+			if _, dup := seen[k]; dup {
+				return nil, nil, false
+			}
+			seen[k] = struct{}{}
+			t.keys = append(t.keys, k)
+		}
+		tables = append(tables, t)
+	}
+	return tables, rcc, true
+}
+
+func nilIfNull(r json.RawMessage) []byte {
+	if rawNull(r) {
+		return nil
+	}
+	return r
+}
+
+// rawItemKey returns the item-cache key of a raw Key object of table s.
+func rawItemKey(s *schema, raw []byte) (string, bool) {
+	var buf [128]byte
+	if kb, ok := appendItemKey(buf[:0], s, raw); ok {
+		return string(kb), true
+	}
+	return slowItemKey(s, raw)
+}
+
+// itemKeyFromJSON returns the item-cache key of an item's JSON (its key
+// attributes).
+func itemKeyFromJSON(s *schema, item []byte) (string, bool) {
+	var hv, rv []byte
+	it := newObjIter(item)
+	for it.next() {
+		name, ok := plainString(it.key)
+		if !ok {
+			hv = nil
+			break
+		}
+		switch string(name) {
+		case s.hash:
+			hv = it.val
+		case s.rng:
+			if s.rng != "" {
+				rv = it.val
+			}
+		}
+	}
+	if !it.err && hv != nil && (s.rng == "" || rv != nil) {
+		var buf [128]byte
+		b := append(buf[:0], s.table...)
+		b = append(b, 0)
+		var ok bool
+		if b, ok = appendKeyValue(b, hv, s.hashT); ok && s.rng != "" {
+			b, ok = appendKeyValue(b, rv, s.rngT)
+		}
+		if ok {
+			return string(b), true
+		}
+	}
+	full, err := ddb.DecodeItem(item)
+	if err != nil {
+		return "", false
+	}
+	return itemKeyOf(s, full)
+}
+
+// projectedItem returns an item's JSON with the table's projection applied.
+func projectedItem(item []byte, pr *projection) []byte {
+	if pr == nil {
+		return item
+	}
+	return appendProjected(nil, item, pr)
+}
+
+// unprocessedEntry rebuilds a table's UnprocessedKeys entry with the
+// caller's projection (the proxy asked without one).
+func unprocessedEntry(t *bgTable, keys []json.RawMessage) []byte {
+	b := append([]byte(nil), `{"Keys":[`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, k...)
+	}
+	b = append(b, ']')
+	for _, m := range []struct {
+		name string
+		raw  json.RawMessage
+	}{
+		{"AttributesToGet", t.in.AttributesToGet},
+		{"ConsistentRead", t.in.ConsistentRead},
+		{"ProjectionExpression", t.in.ProjectionExpression},
+		{"ExpressionAttributeNames", t.in.ExpressionAttributeNames},
+	} {
+		if !rawNull(m.raw) {
+			b = append(b, `,"`+m.name+`":`...)
+			b = append(b, m.raw...)
+		}
+	}
+	return append(b, '}')
+}
+
+// renderBatchGet writes the merged answer.
+func renderBatchGet(tables []*bgTable, unprocessed map[string][]byte, cc, rcc []byte, _ map[string]json.RawMessage) []byte {
+	size := 64
+	for _, t := range tables {
+		size += len(t.nameRaw) + 8
+		for _, it := range t.items {
+			size += len(it) + 1
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"Responses":{`...)
+	for i, t := range tables {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t.nameRaw...)
+		b = append(b, ":["...)
+		for j, it := range t.items {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, it...)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `},"UnprocessedKeys":{`...)
+	first := true
+	for _, t := range tables {
+		u, ok := unprocessed[t.name]
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, t.nameRaw...)
+		b = append(b, ':')
+		b = append(b, u...)
+	}
+	b = append(b, '}')
+	if rcc != nil {
+		b = append(b, `,"ConsumedCapacity":[`...)
+		listed := map[string]bool{}
+		n := 0
+		if cc != nil {
+			var caps []json.RawMessage
+			if json.Unmarshal(cc, &caps) == nil {
+				for _, c := range caps {
+					var one struct{ TableName string }
+					_ = json.Unmarshal(c, &one)
+					listed[one.TableName] = true
+					if n > 0 {
+						b = append(b, ',')
+					}
+					n++
+					b = append(b, c...)
+				}
+			}
+		}
+		for _, t := range tables {
+			if listed[t.name] {
+				continue
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendZeroCapacity(b, t.nameRaw, rcc[1:len(rcc)-1])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// noteBatchError reacts to an error answer naming a table of the batch.
+func (p *Proxy) noteBatchError(tables []*bgTable, errBody []byte) {
+	if !isErrorType(errBody, "ResourceNotFoundException") &&
+		!containsBytes(errBody, "The provided key element does not match the schema") {
+		return
+	}
+	for _, t := range tables {
+		p.tableGone(t.name)
+	}
+}

@@ -1,0 +1,487 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+// getReq is what the hit path reads of a GetItem body: views of the raw
+// JSON, never decoded copies.
+type getReq struct {
+	table    []byte // TableName, unescaped (plain names only)
+	tableRaw []byte // TableName as a JSON string
+	key      []byte // Key object
+	proj     []byte // ProjectionExpression (JSON string), nil if absent
+	names    []byte // ExpressionAttributeNames (JSON object), nil if absent
+	atg      []byte // AttributesToGet (JSON array), nil if absent
+	rcc      []byte // ReturnConsumedCapacity TOTAL or INDEXES; nil for absent or NONE
+	// consistent is ConsistentRead=true.
+	consistent bool
+}
+
+// getItemMembers are the members of GetItemInput, for spotting a member
+// spelled in another case (encoding/json would match it).
+var getItemMembers = []string{"TableName", "Key", "ProjectionExpression", "ExpressionAttributeNames",
+	"AttributesToGet", "ConsistentRead", "ReturnConsumedCapacity"}
+
+// oddMember reports whether a member name not matched exactly might still
+// be taken for a known one by a lenient decoder (case, escapes).
+func oddMember(k []byte, known []string) bool {
+	name, ok := plainString(k)
+	if !ok {
+		return true
+	}
+	for _, n := range known {
+		if strings.EqualFold(string(name), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseGetReq reads a GetItem body. ok is false for anything the hit path
+// does not handle (the request then goes to the backend unchanged): bad
+// JSON, unusual member types, a table ARN, an invalid ReturnConsumedCapacity.
+func parseGetReq(body []byte) (g getReq, ok bool) {
+	it := newObjIter(body)
+	for it.next() {
+		k, v := it.key, it.val
+		null := isNull(v)
+		switch {
+		case keyIs(k, "TableName"):
+			if null {
+				g.table, g.tableRaw = nil, nil
+				continue
+			}
+			s, plain := plainString(v)
+			if !plain || (len(s) > 4 && string(s[:4]) == "arn:") {
+				return g, false
+			}
+			g.table, g.tableRaw = s, v
+		case keyIs(k, "Key"):
+			if null {
+				g.key = nil
+				continue
+			}
+			g.key = v
+		case keyIs(k, "ProjectionExpression"):
+			if null {
+				g.proj = nil
+				continue
+			}
+			if v[0] != '"' {
+				return g, false
+			}
+			g.proj = v
+		case keyIs(k, "ExpressionAttributeNames"):
+			if null {
+				g.names = nil
+				continue
+			}
+			if v[0] != '{' {
+				return g, false
+			}
+			g.names = v
+		case keyIs(k, "AttributesToGet"):
+			if null {
+				g.atg = nil
+				continue
+			}
+			if v[0] != '[' {
+				return g, false
+			}
+			g.atg = v
+		case keyIs(k, "ConsistentRead"):
+			switch string(v) {
+			case "true":
+				g.consistent = true
+			case "false", "null":
+				g.consistent = false
+			default:
+				return g, false
+			}
+		case keyIs(k, "ReturnConsumedCapacity"):
+			if null {
+				g.rcc = nil
+				continue
+			}
+			switch string(v) {
+			case `"NONE"`:
+				g.rcc = nil
+			case `"TOTAL"`, `"INDEXES"`:
+				g.rcc = v[1 : len(v)-1]
+			default:
+				return g, false
+			}
+		default:
+			if oddMember(k, getItemMembers) {
+				return g, false
+			}
+		}
+	}
+	if it.err || g.table == nil || g.key == nil {
+		return g, false
+	}
+	return g, true
+}
+
+// projection is a validated ProjectionExpression or AttributesToGet.
+type projection struct {
+	s     *schema     // the schema it was checked against
+	valid bool        // false: the backend rejects it (pass the request through)
+	paths []expr.Path // the projected paths
+	top   []string    // the names, when every path is a top-level name
+}
+
+// projMemo remembers projections by their raw text, so the hit path parses
+// each distinct projection once.
+type projMemo struct {
+	mu sync.RWMutex
+	m  map[string]*projection
+}
+
+const projMemoMax = 10000
+
+// projection returns g's validated projection (nil when g has none).
+func (p *Proxy) projection(s *schema, g *getReq) *projection {
+	if g.proj == nil && g.names == nil && g.atg == nil {
+		return nil
+	}
+	bp := getBuf()
+	k := append((*bp)[:0], g.table...)
+	k = append(k, 0)
+	k = append(k, g.proj...)
+	k = append(k, 0)
+	k = append(k, g.names...)
+	k = append(k, 0)
+	k = append(k, g.atg...)
+	*bp = k
+	p.projs.mu.RLock()
+	pr := p.projs.m[string(k)]
+	p.projs.mu.RUnlock()
+	if pr != nil && pr.s == s {
+		putBuf(bp)
+		return pr
+	}
+	pr = buildProjection(s, g.proj, g.names, g.atg)
+	p.projs.mu.Lock()
+	if len(p.projs.m) >= projMemoMax {
+		p.projs.m = make(map[string]*projection, projMemoMax/4)
+	}
+	p.projs.m[string(k)] = pr
+	p.projs.mu.Unlock()
+	putBuf(bp)
+	return pr
+}
+
+// buildProjection validates a projection as the backend does for GetItem
+// (BatchGetItem's KeysAndAttributes follow the same rules): the checks of
+// the expression parameters, the placeholders and the projection itself.
+func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
+	pr := &projection{s: s}
+	var names map[string]string
+	if namesRaw != nil {
+		if err := json.Unmarshal(namesRaw, &names); err != nil {
+			return pr
+		}
+	}
+	var atg []string
+	if atgRaw != nil {
+		if err := json.Unmarshal(atgRaw, &atg); err != nil {
+			return pr
+		}
+		if len(atg) < 1 || len(atg) > 255 {
+			return pr
+		}
+		seen := make(map[string]bool, len(atg))
+		for _, a := range atg {
+			if seen[a] {
+				return pr
+			}
+			seen[a] = true
+		}
+	}
+	if projRaw != nil && atgRaw != nil {
+		return pr
+	}
+	if namesRaw != nil && projRaw == nil {
+		return pr
+	}
+	if projRaw != nil {
+		var text string
+		if err := json.Unmarshal(projRaw, &text); err != nil {
+			return pr
+		}
+		attrs := expr.NewAttrs(names, nil)
+		if names != nil {
+			if err := attrs.Validate(); err != nil {
+				return pr
+			}
+		}
+		paths, err := expr.ParseProjection(text, attrs)
+		if err != nil {
+			return pr
+		}
+		if err := attrs.CheckUnused(); err != nil {
+			return pr
+		}
+		for _, path := range paths {
+			if len(path) > 1 && !path[0].IsIndex {
+				if s.isKeyAttr(path[0].Name) {
+					return pr
+				}
+				if _, ok := s.indexesByKey[path[0].Name]; ok {
+					return pr
+				}
+			}
+		}
+		pr.paths = paths
+	} else {
+		pr.paths = expr.AttributesToGet(atg)
+	}
+	pr.valid = true
+	top := make([]string, 0, len(pr.paths))
+	for _, path := range pr.paths {
+		if len(path) != 1 || path[0].IsIndex {
+			return pr
+		}
+		top = append(top, path[0].Name)
+	}
+	pr.top = top
+	return pr
+}
+
+// appendProjected appends the projection of the item JSON item to dst.
+func appendProjected(dst, item []byte, pr *projection) []byte {
+	if pr.top != nil {
+		mark := len(dst)
+		dst = append(dst, '{')
+		first := true
+		it := newObjIter(item)
+		ok := true
+		for it.next() {
+			name, plain := plainString(it.key)
+			if !plain {
+				ok = false
+				break
+			}
+			want := false
+			for _, n := range pr.top {
+				if string(name) == n {
+					want = true
+					break
+				}
+			}
+			if !want {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, it.key...)
+			dst = append(dst, ':')
+			dst = append(dst, it.val...)
+		}
+		if ok && !it.err {
+			return append(dst, '}')
+		}
+		dst = dst[:mark]
+	}
+	full, err := ddb.DecodeItem(item)
+	if err != nil {
+		return append(dst, "{}"...)
+	}
+	return ddb.AppendItem(dst, expr.Project(full, pr.paths))
+}
+
+var emptyObject = []byte("{}")
+
+const itemPrefix = `{"Item":`
+
+// appendZeroCapacity appends the ConsumedCapacity of an answer served from
+// the cache: zero units (the backend was not read).
+func appendZeroCapacity(dst, tableRaw, mode []byte) []byte {
+	dst = append(dst, `{"TableName":`...)
+	dst = append(dst, tableRaw...)
+	dst = append(dst, `,"CapacityUnits":0.0`...)
+	if string(mode) == "INDEXES" {
+		dst = append(dst, `,"Table":{"CapacityUnits":0.0}`...)
+	}
+	return append(dst, '}')
+}
+
+// renderItem builds a GetItem answer from a cache entry: the item (projected)
+// and ConsumedCapacity (cc, raw JSON) when given.
+func renderItem(e cache.Item, pr *projection, cc []byte) []byte {
+	if e.Negative {
+		if cc == nil {
+			return emptyObject
+		}
+		b := make([]byte, 0, len(cc)+24)
+		b = append(b, `{"ConsumedCapacity":`...)
+		b = append(b, cc...)
+		return append(b, '}')
+	}
+	b := make([]byte, 0, len(e.JSON)+len(cc)+32)
+	b = append(b, itemPrefix...)
+	if pr == nil {
+		b = append(b, e.JSON...)
+	} else {
+		b = appendProjected(b, e.JSON, pr)
+	}
+	if cc != nil {
+		b = append(b, `,"ConsumedCapacity":`...)
+		b = append(b, cc...)
+	}
+	return append(b, '}')
+}
+
+// getItem serves GetItem: eventually consistent reads of well-formed
+// requests from the item cache, everything else from the backend.
+func (p *Proxy) getItem(ctx context.Context, req *wire.Request) ([]byte, error) {
+	g, ok := parseGetReq(req.Body)
+	if !ok || g.consistent {
+		p.m.itemBypass.Add(1)
+		return p.bypass(ctx, req)
+	}
+	s := p.schemas.cached(g.table)
+	if s == nil {
+		if s = p.schemas.get(ctx, string(g.table), req.Region, req.AccessKey); s == nil {
+			p.m.itemBypass.Add(1)
+			return p.bypass(ctx, req)
+		}
+	}
+	var pr *projection
+	if g.proj != nil || g.names != nil || g.atg != nil {
+		if pr = p.projection(s, &g); !pr.valid {
+			p.m.itemBypass.Add(1)
+			return p.bypass(ctx, req)
+		}
+	}
+	bp := getBuf()
+	kb, ok := appendItemKey((*bp)[:0], s, g.key)
+	*bp = kb
+	var key string
+	if ok {
+		key = string(kb)
+	} else if key, ok = slowItemKey(s, g.key); !ok {
+		putBuf(bp)
+		p.m.itemBypass.Add(1)
+		return p.bypassBadKey(ctx, req, s)
+	}
+	putBuf(bp)
+	if e, hit := p.items.Get(key); hit {
+		p.m.itemHits.Add(1)
+		if e.Negative {
+			p.m.itemNegHits.Add(1)
+		}
+		setCache(req, cacheHit)
+		var cc []byte
+		if g.rcc != nil {
+			cc = appendZeroCapacity(nil, g.tableRaw, g.rcc)
+		}
+		return renderItem(e, pr, cc), nil
+	}
+	return p.fillItem(ctx, req, &g, key, pr)
+}
+
+// fillItem answers a GetItem miss: it fetches the full item (no projection),
+// fills the cache (a negative entry for "not found") and answers with the
+// caller's projection applied.
+func (p *Proxy) fillItem(ctx context.Context, req *wire.Request, g *getReq, key string, pr *projection) ([]byte, error) {
+	p.m.itemMisses.Add(1)
+	setCache(req, cacheMiss)
+	body := make([]byte, 0, len(g.tableRaw)+len(g.key)+64)
+	body = append(body, `{"TableName":`...)
+	body = append(body, g.tableRaw...)
+	body = append(body, `,"Key":`...)
+	body = append(body, g.key...)
+	if g.rcc != nil {
+		body = append(body, `,"ReturnConsumedCapacity":"`...)
+		body = append(body, g.rcc...)
+		body = append(body, '"')
+	}
+	body = append(body, '}')
+	f := p.items.BeginFill(key)
+	status, out, err := p.callReq(ctx, req, body)
+	if err != nil {
+		p.items.Abandon(f)
+		return nil, errBackend()
+	}
+	if status != 200 {
+		p.items.Abandon(f)
+		p.noteError(req.Body, out, true)
+		return answer(status, out)
+	}
+	var itemRaw, cc []byte
+	it := newObjIter(out)
+	for it.next() {
+		switch {
+		case keyIs(it.key, "Item"):
+			itemRaw = it.val
+		case keyIs(it.key, "ConsumedCapacity"):
+			cc = it.val
+		}
+	}
+	if it.err || (itemRaw != nil && itemRaw[0] != '{' && !isNull(itemRaw)) {
+		// Not an answer the proxy understands: pass it on, cache nothing.
+		p.items.Abandon(f)
+		return out, nil
+	}
+	var e cache.Item
+	if itemRaw == nil || isNull(itemRaw) {
+		e.Negative = true
+	} else {
+		e.JSON = append([]byte(nil), itemRaw...)
+	}
+	if !p.items.Complete(f, e) {
+		p.m.fillsDropped.Add(1)
+	}
+	if pr == nil {
+		return out, nil
+	}
+	return renderItem(e, pr, cc), nil
+}
+
+// slowItemKey decodes a raw key the fast path did not take (escapes, null
+// members, non-canonical numbers …) and returns its item-cache key when it
+// is exactly a valid primary key of s.
+func slowItemKey(s *schema, raw []byte) (string, bool) {
+	k, err := ddb.DecodeItem(raw)
+	if err != nil || ddb.ItemProblem(k) != "" {
+		return "", false
+	}
+	want := 1
+	if s.rng != "" {
+		want = 2
+	}
+	if len(k) != want {
+		return "", false
+	}
+	return itemKeyOf(s, k)
+}
+
+// bypassBadKey passes through a GetItem whose key does not match the
+// learned schema. If the backend accepts it anyway, the schema is out of
+// date (the table was recreated): forget it.
+func (p *Proxy) bypassBadKey(ctx context.Context, req *wire.Request, s *schema) ([]byte, error) {
+	setCache(req, cacheBypass)
+	status, body, err := p.callReq(ctx, req, nil)
+	if err != nil {
+		return nil, errBackend()
+	}
+	if status == 200 {
+		p.tableGone(s.table)
+	} else {
+		p.noteError(req.Body, body, false)
+	}
+	return answer(status, body)
+}

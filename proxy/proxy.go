@@ -1,0 +1,397 @@
+// Package proxy is dynax's caching proxy: a DynamoDB API endpoint (on
+// ddb/wire's fasthttp server) that answers eventually consistent GetItem,
+// BatchGetItem, Query and Scan from memory, writes through PutItem,
+// UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems and PartiQL
+// writes with coherent cache updates, and passes everything else to a
+// Backend unchanged. See docs/proxy.md.
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+)
+
+// DefaultTTL is DAX's default for both caches (5 minutes).
+const DefaultTTL = 5 * time.Minute
+
+// DefaultCacheBytes is the default memory budget of the caches.
+const DefaultCacheBytes = 256 << 20
+
+// Options configures a Proxy. Durations mean what they say: ItemTTL 0 keeps
+// items until evicted or written (as DAX), QueryTTL 0 disables the query
+// cache (as DAX). Use DefaultTTL for DAX's defaults.
+type Options struct {
+	// Backend answers misses, writes and everything not cached. Required.
+	Backend Backend
+	// ItemTTL bounds the life of an item-cache entry (0: no time expiry).
+	ItemTTL time.Duration
+	// NegativeTTL bounds the life of a cached "not found": 0 means as
+	// ItemTTL, negative means "not found" is not cached.
+	NegativeTTL time.Duration
+	// QueryTTL bounds the life of a query-cache entry (0: no query cache).
+	QueryTTL time.Duration
+	// CacheBytes is the memory budget of both caches (the query cache gets
+	// a quarter of it when enabled). Default DefaultCacheBytes.
+	CacheBytes int64
+	// Invalidation says what a write invalidates in the query cache
+	// (default cache.ModePartition).
+	Invalidation cache.InvalidationMode
+	// SchemaTTL is how long a learned key schema is used before it is
+	// checked again in the background (DescribeTable). Default 1 minute;
+	// negative: never.
+	SchemaTTL time.Duration
+	// Logger receives warnings and internal errors. Default slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time (tests). Default time.Now.
+	Now func() time.Time
+}
+
+// Proxy is the caching proxy. It implements wire.Handler; Handler returns
+// the fasthttp handler that also serves GET /metrics.
+type Proxy struct {
+	opts    Options
+	backend Backend
+	log     *slog.Logger
+	now     func() time.Time
+
+	items   *cache.ItemCache
+	queries *cache.QueryCache // nil: query cache disabled
+	gens    *cache.Generations
+	schemas *schemas
+	projs   projMemo
+
+	m    metrics
+	wire *wire.Server
+}
+
+// New returns a Proxy in front of opts.Backend.
+func New(opts Options) (*Proxy, error) {
+	if opts.Backend == nil {
+		return nil, errors.New("proxy: Options.Backend is required")
+	}
+	if opts.ItemTTL < 0 || opts.QueryTTL < 0 {
+		return nil, errors.New("proxy: TTLs must not be negative")
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.SchemaTTL == 0 {
+		opts.SchemaTTL = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &Proxy{opts: opts, backend: opts.Backend, log: opts.Logger, now: opts.Now}
+	itemBytes := opts.CacheBytes
+	if opts.QueryTTL > 0 {
+		itemBytes = opts.CacheBytes - opts.CacheBytes/4
+	}
+	var err error
+	p.items, err = cache.NewItemCache(cache.ItemOptions{MaxBytes: itemBytes, TTL: opts.ItemTTL, NegativeTTL: opts.NegativeTTL, Now: opts.Now})
+	if err != nil {
+		return nil, fmt.Errorf("proxy: item cache: %w", err)
+	}
+	p.gens = cache.NewGenerations(opts.Invalidation)
+	if opts.QueryTTL > 0 {
+		p.queries, err = cache.NewQueryCache(cache.QueryOptions{MaxBytes: opts.CacheBytes / 4, TTL: opts.QueryTTL, Now: opts.Now}, p.gens)
+		if err != nil {
+			p.items.Close()
+			return nil, fmt.Errorf("proxy: query cache: %w", err)
+		}
+	}
+	ttl := opts.SchemaTTL
+	if ttl < 0 {
+		ttl = 0
+	}
+	p.schemas = newSchemas(p, ttl)
+	p.projs.m = map[string]*projection{}
+	p.wire = wire.NewServer(p, opts.Logger)
+	return p, nil
+}
+
+// Close releases the caches.
+func (p *Proxy) Close() {
+	p.items.Close()
+}
+
+// Known implements wire.Handler.
+func (p *Proxy) Known(prefix, op string) bool { return p.backend.Known(prefix, op) }
+
+// Handler returns the proxy's fasthttp handler: GET /metrics, then the
+// DynamoDB API (wire.Server).
+func (p *Proxy) Handler() fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if ctx.IsGet() && string(ctx.Path()) == "/metrics" {
+			ctx.Response.Header.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+			ctx.SetBody(p.appendMetrics(make([]byte, 0, 16<<10)))
+			return
+		}
+		p.wire.ServeFastHTTP(ctx)
+	}
+}
+
+// Server returns a fasthttp server running Handler, configured as the
+// storage node's (body limits, timeouts, header spelling).
+func (p *Proxy) Server() *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:              p.Handler(),
+		Name:                 "Server",
+		MaxRequestBodySize:   wire.MaxBodyBytes + 1<<20,
+		NoDefaultContentType: true,
+		CloseOnShutdown:      true,
+		IdleTimeout:          2 * time.Minute,
+	}
+}
+
+// Serve serves the proxy on ln until Shutdown of the returned server.
+func (p *Proxy) Serve(ln net.Listener, srv *fasthttp.Server) error { return srv.Serve(ln) }
+
+// Cache header values.
+const (
+	hdrCache    = "x-dynax-cache"
+	cacheHit    = "hit"
+	cacheMiss   = "miss"
+	cacheBypass = "bypass"
+)
+
+func setCache(req *wire.Request, v string) {
+	if req.RespHeader != nil {
+		req.RespHeader.Set(hdrCache, v)
+	}
+}
+
+// ServeDynamoDB implements wire.Handler.
+func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte, err error) {
+	start := p.now()
+	op := opIndex(req.Operation)
+	if req.Prefix != wire.PrefixDynamoDB {
+		op = opOther
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("panic in proxy", "op", req.Operation, "panic", r)
+			out, err = nil, ddb.InternalServerError("Internal server error")
+		}
+		p.m.total.Add(1)
+		p.m.requests[op].Add(1)
+		p.m.latency[op].observe(p.now().Sub(start))
+		if err != nil {
+			var pt *wire.Passthrough
+			if errors.As(err, &pt) {
+				p.m.status(pt.Status)
+			} else if de, ok := ddb.AsError(err); ok {
+				p.m.status(de.Status)
+			} else {
+				p.m.status(500)
+			}
+		}
+	}()
+	if req.Prefix != wire.PrefixDynamoDB {
+		return p.forward(ctx, req)
+	}
+	switch op {
+	case opGetItem:
+		return p.getItem(ctx, req)
+	case opBatchGetItem:
+		return p.batchGetItem(ctx, req)
+	case opQuery, opScan:
+		return p.queryScan(ctx, req, op == opScan)
+	case opPutItem:
+		return p.putItem(ctx, req)
+	case opUpdateItem:
+		return p.updateItem(ctx, req)
+	case opDeleteItem:
+		return p.deleteItem(ctx, req)
+	case opBatchWriteItem:
+		return p.batchWriteItem(ctx, req)
+	case opTransactWriteItems:
+		return p.transactWriteItems(ctx, req)
+	case opExecuteStatement, opBatchExecuteStatement, opExecuteTransaction:
+		return p.partiQL(ctx, req)
+	}
+	switch req.Operation {
+	case "CreateTable", "DeleteTable", "UpdateTable":
+		return p.tableChange(ctx, req, "TableName")
+	case "RestoreTableFromBackup", "RestoreTableToPointInTime":
+		return p.tableChange(ctx, req, "TargetTableName")
+	case "ImportTable":
+		return p.forward(ctx, req)
+	}
+	return p.forward(ctx, req)
+}
+
+// call sends c to the backend, timing it.
+func (p *Proxy) call(ctx context.Context, c *Call) (int, []byte, error) {
+	start := p.now()
+	status, body, err := p.backend.Do(ctx, c)
+	p.m.backendLatency.observe(p.now().Sub(start))
+	p.m.backendCalls.Add(1)
+	if err != nil {
+		p.m.backendFailures.Add(1)
+		p.log.Warn("backend call failed", "op", c.Operation, "err", err)
+	}
+	return status, body, err
+}
+
+// callReq sends the caller's request (or body, when non-nil) to the backend.
+func (p *Proxy) callReq(ctx context.Context, req *wire.Request, body []byte) (int, []byte, error) {
+	if body == nil {
+		body = req.Body
+	}
+	return p.call(ctx, &Call{Prefix: req.Prefix, Operation: req.Operation, Body: body,
+		Region: req.Region, AccessKey: req.AccessKey, RequestID: req.RequestID})
+}
+
+// errBackend answers a call the backend did not answer.
+func errBackend() error { return ddb.InternalServerError("Internal server error") }
+
+// answer turns a backend answer into the handler's result: 200 bodies are
+// returned, anything else is written verbatim.
+func answer(status int, body []byte) ([]byte, error) {
+	if status == 200 {
+		return body, nil
+	}
+	return nil, &wire.Passthrough{Status: status, Body: body}
+}
+
+// forward passes the request through unchanged.
+func (p *Proxy) forward(ctx context.Context, req *wire.Request) ([]byte, error) {
+	status, body, err := p.callReq(ctx, req, nil)
+	if err != nil {
+		return nil, errBackend()
+	}
+	if status != 200 {
+		p.noteError(req.Body, body, false)
+	}
+	return answer(status, body)
+}
+
+// bypass passes a cacheable read through uncached.
+func (p *Proxy) bypass(ctx context.Context, req *wire.Request) ([]byte, error) {
+	setCache(req, cacheBypass)
+	return p.forward(ctx, req)
+}
+
+// noteError reacts to an error answer: a table that does not exist (any
+// more), or a key the proxy checked against the learned schema (trustedKey)
+// that the backend says does not match it (the table was recreated), makes
+// the proxy forget the table's schema and cached entries. Only plain table
+// names count (an ARN may name another account's table).
+func (p *Proxy) noteError(reqBody, errBody []byte, trustedKey bool) {
+	if isErrorType(errBody, "ResourceNotFoundException") ||
+		(trustedKey && bytes.Contains(errBody, []byte("The provided key element does not match the schema"))) {
+		table := tableNameOf(reqBody)
+		if table != "" && !strings.HasPrefix(table, "arn:") {
+			p.tableGone(table)
+		}
+	}
+}
+
+// tableGone forgets what the proxy knows of table.
+func (p *Proxy) tableGone(table string) {
+	if p.schemas.forget(table) {
+		p.dropTable(table)
+	}
+}
+
+// dropTable invalidates every cached item and query of table.
+func (p *Proxy) dropTable(table string) {
+	p.items.InvalidateTable(table)
+	p.gens.BumpTable(table)
+	p.m.tableInvalidations.Add(1)
+}
+
+// isErrorType reports whether an error body's __type names the error name.
+func isErrorType(body []byte, name string) bool {
+	t := member(body, "__type")
+	if len(t) < len(name)+2 {
+		return false
+	}
+	s := t[1 : len(t)-1]
+	if i := bytes.LastIndexByte(s, '#'); i >= 0 {
+		s = s[i+1:]
+	}
+	return string(s) == name
+}
+
+// tableNameOf returns the TableName member of a request body ("" when
+// absent).
+func tableNameOf(body []byte) string {
+	raw := member(body, "TableName")
+	if raw == nil {
+		return ""
+	}
+	name, ok := unquote(raw)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// tableFromName maps a TableName value (a name or a table ARN) to the name.
+func tableFromName(name string) string {
+	if len(name) > 4 && name[:4] == "arn:" {
+		if i := bytes.LastIndex([]byte(name), []byte(":table/")); i >= 0 {
+			rest := name[i+len(":table/"):]
+			if j := bytes.IndexByte([]byte(rest), '/'); j >= 0 {
+				rest = rest[:j]
+			}
+			return rest
+		}
+		return ""
+	}
+	return name
+}
+
+// tableChange passes a control-plane call that creates, deletes or changes
+// a table through; on success (or an unknown outcome) the proxy forgets
+// the table's schema and entries.
+func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, member string) ([]byte, error) {
+	status, body, err := p.callReq(ctx, req, nil)
+	table := ""
+	if raw := memberOf(req.Body, member); raw != nil {
+		if s, ok := unquote(raw); ok {
+			table = tableFromName(s)
+		}
+	}
+	if table != "" && (err != nil || status == 200 || status >= 500) {
+		p.tableGone(table)
+	}
+	if err != nil {
+		return nil, errBackend()
+	}
+	return answer(status, body)
+}
+
+func memberOf(body []byte, name string) []byte { return member(body, name) }
+
+// bufPool holds scratch buffers for keys and memo lookups.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+func containsBytes(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }

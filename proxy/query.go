@@ -1,0 +1,304 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+// Query and Scan: the cache key is a hash of the operation and of every
+// request member except ReturnConsumedCapacity and ConsistentRead (only
+// eventually consistent reads are cached), each member's JSON put in
+// canonical form (object members sorted, white space dropped). So every
+// parameter that affects the result — table, index, key condition or
+// KeyConditions, filter, projection, Select, names, values,
+// ExclusiveStartKey, Limit, ScanIndexForward, Segment/TotalSegments, and
+// any member the proxy does not know — is part of the key. The value is
+// the backend's response without ConsumedCapacity (a hit reports zero
+// units when asked).
+
+// queryMembers are the members of QueryInput and ScanInput.
+var queryMembers = []string{"TableName", "IndexName", "Select", "AttributesToGet", "Limit", "ConsistentRead",
+	"KeyConditions", "QueryFilter", "ScanFilter", "ConditionalOperator", "ScanIndexForward", "ExclusiveStartKey",
+	"ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
+	"ExpressionAttributeNames", "ExpressionAttributeValues", "TotalSegments", "Segment"}
+
+type queryReq struct {
+	table, tableRaw []byte
+	index           bool
+	rcc             []byte // TOTAL or INDEXES; nil otherwise
+	kce             []byte // KeyConditionExpression (raw string)
+	kc              []byte // KeyConditions (raw object)
+	names, values   []byte // ExpressionAttributeNames / Values (raw objects)
+	canonical       []byte // canonical form of the cache-key members
+}
+
+// parseQueryReq reads a Query or Scan body; ok is false when it cannot be
+// cached (strongly consistent, odd members, invalid JSON …).
+func parseQueryReq(body []byte) (q queryReq, ok bool) {
+	type mem struct{ k, v []byte }
+	var ms [24]mem
+	members := ms[:0]
+	it := newObjIter(body)
+	for it.next() {
+		k, v := it.key, it.val
+		switch {
+		case keyIs(k, "ConsistentRead"):
+			switch string(v) {
+			case "false", "null":
+			default:
+				return q, false
+			}
+			continue
+		case keyIs(k, "ReturnConsumedCapacity"):
+			switch string(v) {
+			case "null", `"NONE"`:
+				q.rcc = nil
+			case `"TOTAL"`, `"INDEXES"`:
+				q.rcc = v[1 : len(v)-1]
+			default:
+				return q, false
+			}
+			continue
+		case keyIs(k, "TableName"):
+			s, plain := plainString(v)
+			if !plain || (len(s) > 4 && string(s[:4]) == "arn:") {
+				return q, false
+			}
+			q.table, q.tableRaw = s, v
+		case keyIs(k, "IndexName"):
+			q.index = !isNull(v)
+		case keyIs(k, "KeyConditionExpression"):
+			q.kce = v
+		case keyIs(k, "KeyConditions"):
+			q.kc = v
+		case keyIs(k, "ExpressionAttributeNames"):
+			q.names = v
+		case keyIs(k, "ExpressionAttributeValues"):
+			q.values = v
+		default:
+			isKnown := false
+			for _, n := range queryMembers {
+				if keyIs(k, n) {
+					isKnown = true
+					break
+				}
+			}
+			if !isKnown && oddMember(k, queryMembers) {
+				return q, false
+			}
+		}
+		for i := range members {
+			if bytes.Equal(members[i].k, k) {
+				return q, false // repeated member
+			}
+		}
+		members = append(members, mem{k, v})
+	}
+	if it.err || q.table == nil {
+		return q, false
+	}
+	sort.Slice(members, func(i, j int) bool { return bytes.Compare(members[i].k, members[j].k) < 0 })
+	c := make([]byte, 0, len(body))
+	for _, m := range members {
+		if isNull(m.v) {
+			continue
+		}
+		c = append(c, m.k...)
+		c = append(c, ':')
+		var ok bool
+		if c, ok = appendCanonical(c, m.v, 0); !ok {
+			return q, false
+		}
+		c = append(c, ',')
+	}
+	q.canonical = c
+	return q, true
+}
+
+// appendCanonical appends the canonical form of the valid JSON value v:
+// no insignificant white space, object members sorted by their raw names.
+func appendCanonical(dst, v []byte, depth int) ([]byte, bool) {
+	if depth > 64 {
+		return dst, false
+	}
+	i := skipWS(v, 0)
+	if i >= len(v) {
+		return dst, false
+	}
+	switch v[i] {
+	case '{':
+		type mem struct{ k, v []byte }
+		var ms []mem
+		it := newObjIter(v)
+		for it.next() {
+			ms = append(ms, mem{it.key, it.val})
+		}
+		if it.err {
+			return dst, false
+		}
+		sort.SliceStable(ms, func(a, b int) bool { return bytes.Compare(ms[a].k, ms[b].k) < 0 })
+		dst = append(dst, '{')
+		for j, m := range ms {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, m.k...)
+			dst = append(dst, ':')
+			var ok bool
+			if dst, ok = appendCanonical(dst, m.v, depth+1); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, '}'), true
+	case '[':
+		dst = append(dst, '[')
+		it := newArrIter(v)
+		n := 0
+		for it.next() {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			n++
+			var ok bool
+			if dst, ok = appendCanonical(dst, it.val, depth+1); !ok {
+				return dst, false
+			}
+		}
+		if it.err {
+			return dst, false
+		}
+		return append(dst, ']'), true
+	}
+	return append(dst, bytes.TrimSpace(v)...), true
+}
+
+func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]byte, error) {
+	hits, misses, bypassed := &p.m.queryHits, &p.m.queryMisses, &p.m.queryBypass
+	if scan {
+		hits, misses, bypassed = &p.m.scanHits, &p.m.scanMisses, &p.m.scanBypass
+	}
+	if p.queries == nil {
+		bypassed.Add(1)
+		return p.bypass(ctx, req)
+	}
+	q, ok := parseQueryReq(req.Body)
+	if !ok {
+		bypassed.Add(1)
+		return p.bypass(ctx, req)
+	}
+	s := p.schemas.cached(q.table)
+	if s == nil {
+		if s = p.schemas.get(ctx, string(q.table), req.Region, req.AccessKey); s == nil {
+			bypassed.Add(1)
+			return p.bypass(ctx, req)
+		}
+	}
+	op := []byte("Q")
+	if scan {
+		op = []byte("S")
+	}
+	key := cache.QueryKey(op, q.canonical)
+	if body, hit := p.queries.Get(key); hit {
+		hits.Add(1)
+		setCache(req, cacheHit)
+		if q.rcc == nil {
+			return body, nil
+		}
+		out := make([]byte, 0, len(body)+96)
+		out = append(out, body[:len(body)-1]...)
+		if len(body) > 2 {
+			out = append(out, ',')
+		}
+		out = append(out, `"ConsumedCapacity":`...)
+		out = appendZeroCapacity(out, q.tableRaw, q.rcc)
+		return append(out, '}'), nil
+	}
+	misses.Add(1)
+	setCache(req, cacheMiss)
+	dep := cache.Dep{Table: s.table}
+	if !scan && !q.index {
+		if part, ok := queryPartition(s, &q); ok {
+			dep.Partition, dep.HasPartition = part, true
+		}
+	}
+	stamp := p.queries.Snapshot(dep)
+	status, out, err := p.callReq(ctx, req, nil)
+	if err != nil {
+		return nil, errBackend()
+	}
+	if status != 200 {
+		p.noteError(req.Body, out, false)
+		return answer(status, out)
+	}
+	entry := out
+	if q.rcc != nil {
+		var ok bool
+		if entry, ok = withoutMembers(nil, out, "ConsumedCapacity"); !ok {
+			return out, nil
+		}
+	} else if len(out) < 2 || out[0] != '{' || out[len(out)-1] != '}' {
+		return out, nil
+	}
+	p.queries.Put(key, stamp, entry)
+	return out, nil
+}
+
+// queryPartition finds the partition a base-table Query reads: the value
+// of its partition-key equality.
+func queryPartition(s *schema, q *queryReq) (string, bool) {
+	if q.kce != nil {
+		var text string
+		if json.Unmarshal(q.kce, &text) != nil {
+			return "", false
+		}
+		var names map[string]string
+		if q.names != nil && !isNull(q.names) {
+			if json.Unmarshal(q.names, &names) != nil {
+				return "", false
+			}
+		}
+		var values ddb.Item
+		if q.values != nil && !isNull(q.values) {
+			var err error
+			if values, err = ddb.DecodeItem(q.values); err != nil {
+				return "", false
+			}
+		}
+		cond, err := expr.ParseCondition(text, "KeyConditionExpression", expr.NewAttrs(names, values))
+		if err != nil {
+			return "", false
+		}
+		kcs, err := expr.KeyConditions(cond)
+		if err != nil {
+			return "", false
+		}
+		for _, kc := range kcs {
+			if kc.Name == s.hash && kc.Op == "EQ" && len(kc.Values) == 1 && validKeyValue(kc.Values[0], s.hashT) {
+				return cache.PartitionKey(kc.Values[0]), true
+			}
+		}
+		return "", false
+	}
+	if q.kc != nil && !isNull(q.kc) {
+		var kc map[string]struct {
+			ComparisonOperator string
+			AttributeValueList []ddb.Value
+		}
+		if json.Unmarshal(q.kc, &kc) != nil {
+			return "", false
+		}
+		c, ok := kc[s.hash]
+		if !ok || c.ComparisonOperator != "EQ" || len(c.AttributeValueList) != 1 || !validKeyValue(c.AttributeValueList[0], s.hashT) {
+			return "", false
+		}
+		return cache.PartitionKey(c.AttributeValueList[0]), true
+	}
+	return "", false
+}

@@ -1,0 +1,254 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+)
+
+// schema is what the proxy knows of a table: its key attributes (to build
+// item keys) and the key attributes of its indexes (to check projections
+// as the backend does).
+type schema struct {
+	table        string
+	hash, rng    string   // rng is "" for a hash-only table
+	hashT, rngT  ddb.Type // S, N or B
+	indexKeys    []string // key attributes of secondary indexes
+	learned      time.Time
+	indexesByKey map[string]struct{}
+	// uses counts lookups, so the freshness check reads the clock only
+	// now and then.
+	uses atomic.Uint32
+	// id tells table incarnations apart (TableId, else CreationDateTime):
+	// a refresh that finds another id drops the table's cached entries.
+	id string
+}
+
+// isKeyAttr reports whether name is a key attribute of the table.
+func (s *schema) isKeyAttr(name string) bool { return name == s.hash || (s.rng != "" && name == s.rng) }
+
+// schemas caches key schemas learned with DescribeTable.
+type schemas struct {
+	p   *Proxy
+	ttl time.Duration
+
+	mu         sync.RWMutex
+	m          map[string]*schema
+	inflight   map[string]*schemaCall
+	refreshing map[string]bool
+}
+
+type schemaCall struct {
+	done chan struct{}
+	s    *schema
+}
+
+func newSchemas(p *Proxy, ttl time.Duration) *schemas {
+	return &schemas{p: p, ttl: ttl, m: map[string]*schema{}, inflight: map[string]*schemaCall{}, refreshing: map[string]bool{}}
+}
+
+// cached returns the cached schema of table, if any. It does not allocate
+// (table may be a view of request bytes). A schema older than the TTL is
+// still returned, and refreshed in the background.
+func (c *schemas) cached(table []byte) *schema {
+	c.mu.RLock()
+	s := c.m[string(table)]
+	c.mu.RUnlock()
+	if s != nil && c.ttl > 0 && s.uses.Add(1)%256 == 0 && c.p.now().Sub(s.learned) > c.ttl {
+		c.refresh(s)
+	}
+	return s
+}
+
+// refresh asks DescribeTable again in the background. A table found gone,
+// recreated (another TableId) or with another key schema loses its cached
+// items and queries.
+func (c *schemas) refresh(old *schema) {
+	c.mu.Lock()
+	if c.refreshing[old.table] || c.m[old.table] != old {
+		c.mu.Unlock()
+		return
+	}
+	c.refreshing[old.table] = true
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, gone := c.describe(ctx, old.table, "", "")
+		c.mu.Lock()
+		delete(c.refreshing, old.table)
+		cur := c.m[old.table]
+		switch {
+		case cur != old:
+			// Forgotten or replaced meanwhile: leave it.
+		case s != nil:
+			c.m[old.table] = s
+		case gone:
+			delete(c.m, old.table)
+		default:
+			// No answer: keep the old schema, try again later.
+			old.learned = c.p.now()
+		}
+		c.mu.Unlock()
+		if cur == old && (gone || (s != nil && !sameIncarnation(old, s))) {
+			c.p.dropTable(old.table)
+		}
+	}()
+}
+
+func sameIncarnation(a, b *schema) bool {
+	return a.id == b.id && a.hash == b.hash && a.rng == b.rng && a.hashT == b.hashT && a.rngT == b.rngT
+}
+
+// get returns table's schema, asking the backend (DescribeTable) when it is
+// not cached. nil means unknown: the table does not exist, or the backend
+// did not say; callers then pass the request through unchanged.
+func (c *schemas) get(ctx context.Context, table string, region, access string) *schema {
+	if s := c.cached([]byte(table)); s != nil {
+		return s
+	}
+	c.mu.Lock()
+	if s := c.m[table]; s != nil && (c.ttl <= 0 || c.p.now().Sub(s.learned) <= c.ttl) {
+		c.mu.Unlock()
+		return s
+	}
+	if call := c.inflight[table]; call != nil {
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.s
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	call := &schemaCall{done: make(chan struct{})}
+	c.inflight[table] = call
+	c.mu.Unlock()
+
+	s, _ := c.describe(ctx, table, region, access)
+	c.mu.Lock()
+	delete(c.inflight, table)
+	if s != nil {
+		c.m[table] = s
+	}
+	c.mu.Unlock()
+	call.s = s
+	close(call.done)
+	return s
+}
+
+// forget drops the cached schema of table and reports whether there was one.
+func (c *schemas) forget(table string) bool {
+	c.mu.Lock()
+	_, had := c.m[table]
+	delete(c.m, table)
+	c.mu.Unlock()
+	if had {
+		c.p.m.schemaForgets.Add(1)
+	}
+	return had
+}
+
+type describeOut struct {
+	Table *struct {
+		TableName            string
+		TableId              string
+		CreationDateTime     json.Number
+		KeySchema            []keyElem
+		AttributeDefinitions []struct{ AttributeName, AttributeType string }
+		GlobalSecondaryIndexes,
+		LocalSecondaryIndexes []struct{ KeySchema []keyElem }
+	}
+}
+
+type keyElem struct{ AttributeName, KeyType string }
+
+// describe asks the backend for table's schema. gone reports a
+// ResourceNotFoundException answer.
+func (c *schemas) describe(ctx context.Context, table, region, access string) (s *schema, gone bool) {
+	c.p.m.schemaLookups.Add(1)
+	body, _ := json.Marshal(struct{ TableName string }{table})
+	status, out, err := c.p.call(ctx, &Call{Prefix: wire.PrefixDynamoDB, Operation: "DescribeTable", Body: body, Region: region, AccessKey: access})
+	if err != nil {
+		return nil, false
+	}
+	if status != 200 {
+		return nil, isErrorType(out, "ResourceNotFoundException")
+	}
+	s, err = parseDescribe(out)
+	if err != nil {
+		c.p.log.Warn("cannot read DescribeTable answer", "table", table, "err", err)
+		return nil, false
+	}
+	s.table = table
+	s.learned = c.p.now()
+	return s, false
+}
+
+func parseDescribe(out []byte) (*schema, error) {
+	var d describeOut
+	if err := json.Unmarshal(out, &d); err != nil {
+		return nil, err
+	}
+	if d.Table == nil {
+		return nil, errors.New("no Table")
+	}
+	types := map[string]ddb.Type{}
+	for _, a := range d.Table.AttributeDefinitions {
+		if t, ok := ddb.TypeFromString(a.AttributeType); ok && (t == ddb.TypeS || t == ddb.TypeN || t == ddb.TypeB) {
+			types[a.AttributeName] = t
+		}
+	}
+	s := &schema{indexesByKey: map[string]struct{}{}, id: d.Table.TableId}
+	if s.id == "" {
+		s.id = d.Table.CreationDateTime.String()
+	}
+	for _, k := range d.Table.KeySchema {
+		t, ok := types[k.AttributeName]
+		if !ok {
+			return nil, errors.New("key attribute " + k.AttributeName + " has no type")
+		}
+		switch strings.ToUpper(k.KeyType) {
+		case "HASH":
+			s.hash, s.hashT = k.AttributeName, t
+		case "RANGE":
+			s.rng, s.rngT = k.AttributeName, t
+		}
+	}
+	if s.hash == "" {
+		return nil, errors.New("no HASH key")
+	}
+	add := func(ks []keyElem) {
+		for _, k := range ks {
+			if _, dup := s.indexesByKey[k.AttributeName]; !dup {
+				s.indexesByKey[k.AttributeName] = struct{}{}
+				s.indexKeys = append(s.indexKeys, k.AttributeName)
+			}
+		}
+	}
+	for _, ix := range d.Table.GlobalSecondaryIndexes {
+		add(ix.KeySchema)
+	}
+	for _, ix := range d.Table.LocalSecondaryIndexes {
+		add(ix.KeySchema)
+	}
+	return s, nil
+}
+
+// known reports whether table's schema is cached.
+func (c *schemas) known(table string) bool { return c.cachedName(table) != nil }
+
+// cachedName is cached for a string name.
+func (c *schemas) cachedName(table string) *schema {
+	c.mu.RLock()
+	s := c.m[table]
+	c.mu.RUnlock()
+	return s
+}

@@ -1,0 +1,346 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/expr"
+)
+
+// Write-through. Every write of a known item registers with the item cache
+// (BeginWrite) before it is forwarded, and ends after the answer:
+//
+//   - success: the new image is installed (CompleteWrite: the request's Item
+//     for PutItem, the ALL_NEW image for UpdateItem, a negative entry for a
+//     delete), or the key is invalidated when the image is unknown; two
+//     writes of one key that overlap in time invalidate it instead, since
+//     their order at the backend is unknown;
+//   - a failed condition or a cancelled transaction changed nothing
+//     (CancelWrite);
+//   - any other error, a 5xx, a timeout or a broken connection invalidate
+//     the key (AbortWrite): the proxy never guesses an outcome.
+//
+// Query-cache generations of the written items' partitions are bumped after
+// every write that may have changed something.
+
+// itemWrite is one item a request writes.
+type itemWrite struct {
+	table string
+	key   string
+	image cache.Item
+	// invalidate: the new image is unknown (UpdateItem asking for old
+	// values, transactional updates, idempotent replays): drop the key.
+	invalidate bool
+	w          cache.Write
+}
+
+// writeSet is the items (and tables, when keys are unknown) a request writes.
+type writeSet struct {
+	items  []itemWrite
+	tables []string // tables written at unknown keys
+}
+
+func (ws *writeSet) addTable(t string) {
+	for _, x := range ws.tables {
+		if x == t {
+			return
+		}
+	}
+	ws.tables = append(ws.tables, t)
+}
+
+// begin registers the writes with the item cache.
+func (p *Proxy) begin(ws *writeSet) {
+	for i := range ws.items {
+		ws.items[i].w = p.items.BeginWrite(ws.items[i].key)
+	}
+}
+
+// outcome classifies a write's answer.
+type outcome int
+
+const (
+	applied   outcome = iota // 200
+	unchanged                // the backend refused without writing
+	unknown                  // error, 5xx, no answer: maybe written
+)
+
+func writeOutcome(status int, body []byte, err error) outcome {
+	switch {
+	case err != nil:
+		return unknown
+	case status == 200:
+		return applied
+	case status == 400 && (isErrorType(body, "ConditionalCheckFailedException") || isErrorType(body, "TransactionCanceledException")):
+		return unchanged
+	}
+	return unknown
+}
+
+// finish ends the writes of ws after an answer.
+func (p *Proxy) finish(ws *writeSet, o outcome) {
+	for i := range ws.items {
+		iw := &ws.items[i]
+		switch {
+		case o == unchanged:
+			p.items.CancelWrite(iw.w)
+			continue
+		case o == applied && !iw.invalidate:
+			if !p.items.CompleteWrite(iw.w, iw.image) {
+				p.m.writeInvalidations.Add(1)
+			}
+		default:
+			p.items.AbortWrite(iw.w)
+			p.m.writeInvalidations.Add(1)
+		}
+		p.gens.Bump(iw.table, partitionOf(iw.key))
+	}
+	if o != unchanged {
+		for _, t := range ws.tables {
+			if p.schemas.known(t) {
+				p.dropTable(t)
+			}
+		}
+	}
+}
+
+// sendWrite forwards a write (body, or the caller's when nil) with ws
+// registered, and ends ws by the answer. It returns the raw answer.
+func (p *Proxy) sendWrite(ctx context.Context, req *wire.Request, body []byte, ws *writeSet) (int, []byte, error) {
+	p.begin(ws)
+	status, out, err := p.callReq(ctx, req, body)
+	p.finish(ws, writeOutcome(status, out, err))
+	if err == nil && status != 200 {
+		p.noteError(req.Body, out, len(ws.items) > 0 && len(ws.tables) == 0)
+	}
+	return status, out, err
+}
+
+// keyFor returns the item-cache key of a decoded key or item of table, or
+// "" (and records the table as written at an unknown key).
+func (p *Proxy) keyFor(ctx context.Context, req *wire.Request, ws *writeSet, tableName string, it ddb.Item, exactKey bool) string {
+	table := tableFromName(tableName)
+	if table == "" {
+		return ""
+	}
+	s := p.schemas.get(ctx, table, req.Region, req.AccessKey)
+	if s == nil {
+		return "" // nothing of the table is cached
+	}
+	if ddb.ItemProblem(it) == "" && (!exactKey || len(it) == keyLen(s)) {
+		if k, ok := itemKeyOf(s, it); ok {
+			return k
+		}
+	}
+	// The backend should refuse this item; if it does not, the learned
+	// schema is stale.
+	ws.addTable(table)
+	return ""
+}
+
+func keyLen(s *schema) int {
+	if s.rng != "" {
+		return 2
+	}
+	return 1
+}
+
+func (p *Proxy) putItem(ctx context.Context, req *wire.Request) ([]byte, error) {
+	var in struct {
+		TableName string
+		Item      ddb.ItemJSON
+	}
+	var ws writeSet
+	if json.Unmarshal(req.Body, &in) == nil && in.Item.Item != nil {
+		if k := p.keyFor(ctx, req, &ws, in.TableName, in.Item.Item, false); k != "" {
+			ws.items = append(ws.items, itemWrite{table: tableFromName(in.TableName), key: k,
+				image: cache.Item{JSON: ddb.AppendItem(nil, in.Item.Item)}})
+		}
+	}
+	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+}
+
+func (p *Proxy) writeAnswer(status int, out []byte, err error) ([]byte, error) {
+	if err != nil {
+		return nil, errBackend()
+	}
+	return answer(status, out)
+}
+
+func (p *Proxy) deleteItem(ctx context.Context, req *wire.Request) ([]byte, error) {
+	var in struct {
+		TableName string
+		Key       ddb.ItemJSON
+	}
+	var ws writeSet
+	if json.Unmarshal(req.Body, &in) == nil && in.Key.Item != nil {
+		if k := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true); k != "" {
+			ws.items = append(ws.items, itemWrite{table: tableFromName(in.TableName), key: k, image: cache.Item{Negative: true}})
+		}
+	}
+	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+}
+
+type updateIn struct {
+	TableName        string
+	Key              ddb.ItemJSON
+	ReturnValues     *string
+	UpdateExpression *string
+	AttributeUpdates map[string]*struct {
+		Action *string
+		Value  *ddb.Value
+	}
+	ExpressionAttributeNames  map[string]string
+	ExpressionAttributeValues *ddb.ItemJSON
+}
+
+// updateItem forwards an UpdateItem. For ReturnValues NONE, ALL_NEW and
+// UPDATED_NEW it asks the backend for ALL_NEW, caches that image and gives
+// the caller exactly what it asked for; for the old-image variants it
+// forwards the request unchanged and invalidates the key.
+func (p *Proxy) updateItem(ctx context.Context, req *wire.Request) ([]byte, error) {
+	var in updateIn
+	var ws writeSet
+	if json.Unmarshal(req.Body, &in) != nil || in.Key.Item == nil {
+		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+	}
+	k := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true)
+	if k == "" {
+		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+	}
+	table := tableFromName(in.TableName)
+	rv := "NONE"
+	if in.ReturnValues != nil {
+		rv = *in.ReturnValues
+	}
+	var paths []expr.Path
+	rewrite := rv == "NONE" || rv == "ALL_NEW" || rv == "UPDATED_NEW"
+	if rewrite && rv == "UPDATED_NEW" {
+		var ok bool
+		if paths, ok = updatePaths(&in); !ok {
+			rewrite = false
+		}
+	}
+	if !rewrite {
+		ws.items = append(ws.items, itemWrite{table: table, key: k, invalidate: true})
+		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+	}
+	body, ok := withoutMembers(make([]byte, 0, len(req.Body)+32), req.Body, "ReturnValues")
+	if !ok {
+		ws.items = append(ws.items, itemWrite{table: table, key: k, invalidate: true})
+		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
+	}
+	body = body[:len(body)-1]
+	if len(body) > 1 {
+		body = append(body, ',')
+	}
+	body = append(body, `"ReturnValues":"ALL_NEW"}`...)
+
+	ws.items = append(ws.items, itemWrite{table: table, key: k})
+	iw := &ws.items[0]
+	p.begin(&ws)
+	status, out, err := p.callReq(ctx, req, body)
+	o := writeOutcome(status, out, err)
+	var attrs []byte
+	if o == applied {
+		attrs = member(out, "Attributes")
+		if attrs == nil || attrs[0] != '{' {
+			iw.invalidate = true
+		} else {
+			iw.image = cache.Item{JSON: append([]byte(nil), attrs...)}
+		}
+	}
+	p.finish(&ws, o)
+	if err != nil {
+		return nil, errBackend()
+	}
+	if status != 200 {
+		p.noteError(req.Body, out, true)
+		return answer(status, out)
+	}
+	return shapeUpdate(out, attrs, rv, paths), nil
+}
+
+// updatePaths returns the paths an update writes (for UPDATED_NEW).
+func updatePaths(in *updateIn) ([]expr.Path, bool) {
+	switch {
+	case in.UpdateExpression != nil:
+		var values ddb.Item
+		if in.ExpressionAttributeValues != nil {
+			values = in.ExpressionAttributeValues.Item
+		}
+		u, err := expr.ParseUpdate(*in.UpdateExpression, expr.NewAttrs(in.ExpressionAttributeNames, values))
+		if err != nil {
+			return nil, false
+		}
+		return u.Paths(), true
+	case in.AttributeUpdates != nil:
+		m := make(map[string]expr.AttributeUpdate, len(in.AttributeUpdates))
+		for k, u := range in.AttributeUpdates {
+			if u == nil {
+				continue
+			}
+			au := expr.AttributeUpdate{Value: u.Value}
+			if u.Action != nil {
+				au.Action = *u.Action
+			}
+			m[k] = au
+		}
+		u, err := expr.LegacyUpdate(m)
+		if err != nil {
+			return nil, false
+		}
+		return u.Paths(), true
+	}
+	return nil, true
+}
+
+// shapeUpdate turns the backend's ALL_NEW answer into the one the caller
+// asked for.
+func shapeUpdate(out, attrs []byte, rv string, paths []expr.Path) []byte {
+	switch rv {
+	case "ALL_NEW":
+		return out
+	case "NONE":
+		if attrs == nil {
+			return out
+		}
+		b, ok := withoutMembers(nil, out, "Attributes")
+		if !ok {
+			return out
+		}
+		return b
+	}
+	// UPDATED_NEW: ALL_NEW projected on the updated paths.
+	var proj []byte
+	if attrs != nil && len(paths) > 0 {
+		full, err := ddb.DecodeItem(attrs)
+		if err == nil {
+			if pi := expr.Project(full, paths); len(pi) > 0 {
+				proj = ddb.AppendItem(nil, pi)
+			}
+		}
+	}
+	b := make([]byte, 0, len(out))
+	b = append(b, '{')
+	if proj != nil {
+		b = append(b, `"Attributes":`...)
+		b = append(b, proj...)
+	}
+	it := newObjIter(out)
+	for it.next() {
+		if keyIs(it.key, "Attributes") {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, it.key...)
+		b = append(b, ':')
+		b = append(b, it.val...)
+	}
+	return append(b, '}')
+}
