@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -8,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
 	"testing"
 	"time"
 
@@ -48,6 +52,9 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 	srv := wire.NewServer(n, opts.Logger)
 	go func() { _ = srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	if bin := os.Getenv("DYNAX_TEST_VIA_PROXY"); bin != "" {
+		url = startProxy(t, bin, url)
+	}
 	client, tr := newClientTransport(url)
 	t.Cleanup(func() {
 		// Idle keep-alive connections would hold up the server's shutdown.
@@ -57,6 +64,44 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 	})
 	return &testServer{Node: n, URL: url, Client: client}
 }
+
+// startProxy runs `bin proxy` in front of backend and returns its URL.
+// DYNAX_TEST_VIA_PROXY=path/to/dynax runs the whole store suite through the
+// caching proxy, which must be invisible except for speed (`make test` does).
+func startProxy(t testing.TB, bin, backend string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "proxy", "--listen", "127.0.0.1:0", "--backend", backend, "--log-level", "info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = cmd.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := proxyAddrRE.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case addr := <-found:
+		return "http://" + addr
+	case <-time.After(20 * time.Second):
+		t.Fatal("dynax proxy did not report its address")
+	}
+	return ""
+}
+
+var proxyAddrRE = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
 // newClientTransport returns an SDK client for url with static credentials
 // and no retries, and its transport.
