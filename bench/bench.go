@@ -10,10 +10,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -97,9 +95,9 @@ func (c *Client) fill(req *fasthttp.Request, r Request) {
 	target := "DynamoDB_20120810." + r.Operation
 	req.Header.Set("X-Amz-Target", target)
 	if c.Signer != nil {
-		date, auth := c.Signer.Sign(c.host, target, r.Body)
+		date, tok, auth := c.Signer.Sign(c.host, target, r.Body)
 		req.Header.Set("X-Amz-Date", date)
-		if tok := c.Signer.creds.SessionToken; tok != "" {
+		if tok != "" {
 			req.Header.Set("X-Amz-Security-Token", tok)
 		}
 		req.Header.Set("Authorization", auth)
@@ -137,6 +135,12 @@ type Session struct {
 	c    *Client
 	req  *fasthttp.Request
 	resp *fasthttp.Response
+}
+
+// NewSession returns a session on c for calls made outside Drive's own
+// sessions (its request and response are never released).
+func NewSession(c *Client) *Session {
+	return &Session{c: c, req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
 }
 
 // Call sends r and returns the status and the response body, which is
@@ -213,51 +217,17 @@ func Single(gen func(rng *rand.Rand) Request) Op {
 	}
 }
 
-// Run drives c with concurrency closed-loop workers running op for d, and
-// records the latency of every operation.
+// Run drives c with concurrency closed-loop workers running op for d and
+// summarizes the run (a shorthand for Drive with one operation).
 func Run(name string, c *Client, concurrency int, d time.Duration, op Op) Result {
-	lat := make([][]time.Duration, concurrency)
-	errs := make([]int, concurrency)
-	var wg sync.WaitGroup
-	start := time.Now()
-	deadline := start.Add(d)
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w)+1, 42))
-			s := &Session{c: c, req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}
-			defer fasthttp.ReleaseRequest(s.req)
-			defer fasthttp.ReleaseResponse(s.resp)
-			local := make([]time.Duration, 0, 1<<16)
-			for {
-				t0 := time.Now()
-				if t0.After(deadline) {
-					break
-				}
-				err := op(s, rng)
-				local = append(local, time.Since(t0))
-				if err != nil {
-					errs[w]++
-				}
-			}
-			lat[w] = local
-		}(w)
+	st := Drive(c, Load{Concurrency: concurrency, Duration: d}, func(w int) Worker { return MicroWorker(name, op, 42, w) })
+	all := st.All()
+	h := &all.Hist
+	res := Result{Name: name, Ops: int(h.Count()), Elapsed: st.Elapsed, Throughput: float64(h.Count()) / st.Elapsed.Seconds()}
+	for _, n := range all.Errors {
+		res.Errors += int(n)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
-	res := Result{Name: name, Elapsed: elapsed}
-	for w := range lat {
-		all = append(all, lat[w]...)
-		res.Errors += errs[w]
-	}
-	slices.Sort(all)
-	res.Ops = len(all)
-	res.Throughput = float64(len(all)) / elapsed.Seconds()
-	if len(all) > 0 {
-		pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-		res.P50, res.P90, res.P99, res.P999, res.Max = pct(0.50), pct(0.90), pct(0.99), pct(0.999), all[len(all)-1]
-	}
+	q := func(p float64) time.Duration { return time.Duration(h.Quantile(p)) }
+	res.P50, res.P90, res.P99, res.P999, res.Max = q(0.5), q(0.9), q(0.99), q(0.999), time.Duration(h.Max())
 	return res
 }

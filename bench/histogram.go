@@ -12,7 +12,7 @@ import (
 // ready to use; it is not safe for concurrent use (one per worker, then
 // Merge).
 type Histogram struct {
-	counts []uint64
+	counts [histChunks]*[histSub]uint64 // allocated on first use, per power of two
 	n      uint64
 	sum    float64
 	min    int64
@@ -25,7 +25,17 @@ const (
 	histLinear  = 2 * histSub      // values below are exact
 	histMaxExp  = 48               // values up to 2^56 ns (~2 years)
 	histBuckets = histLinear + histMaxExp*histSub
+	histChunks  = histBuckets / histSub
 )
+
+func (h *Histogram) add(i int, n uint64) {
+	c := h.counts[i/histSub]
+	if c == nil {
+		c = new([histSub]uint64)
+		h.counts[i/histSub] = c
+	}
+	c[i%histSub] += n
+}
 
 func histIndex(v int64) int {
 	if v < histLinear {
@@ -54,13 +64,10 @@ func histValue(i int) int64 {
 
 // Record adds one value (nanoseconds).
 func (h *Histogram) Record(v int64) {
-	if h.counts == nil {
-		h.counts = make([]uint64, histBuckets)
-	}
 	if v < 0 {
 		v = 0
 	}
-	h.counts[histIndex(v)]++
+	h.add(histIndex(v), 1)
 	if h.n == 0 || v < h.min {
 		h.min = v
 	}
@@ -93,11 +100,15 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o == nil || o.n == 0 {
 		return
 	}
-	if h.counts == nil {
-		h.counts = make([]uint64, histBuckets)
-	}
-	for i, c := range o.counts {
-		h.counts[i] += c
+	for ci, c := range o.counts {
+		if c == nil {
+			continue
+		}
+		for j, n := range c {
+			if n > 0 {
+				h.add(ci*histSub+j, n)
+			}
+		}
 	}
 	if h.n == 0 || o.min < h.min {
 		h.min = o.min
@@ -124,11 +135,16 @@ func (h *Histogram) Quantile(q float64) int64 {
 		rank = 1
 	}
 	var cum uint64
-	for i, c := range h.counts {
-		cum += c
-		if cum >= rank {
-			v := histValue(i)
-			return min(max(v, h.min), h.max)
+	for ci, c := range h.counts {
+		if c == nil {
+			continue
+		}
+		for j, n := range c {
+			cum += n
+			if cum >= rank {
+				v := histValue(ci*histSub + j)
+				return min(max(v, h.min), h.max)
+			}
 		}
 	}
 	return h.max

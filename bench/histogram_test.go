@@ -76,3 +76,11 @@ func TestHistogramMergeAndMonotone(t *testing.T) {
 		t.Fatal("empty histogram not zero")
 	}
 }
+
+func BenchmarkHistogramRecord(b *testing.B) {
+	var h Histogram
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		h.Record(int64(i&0xffff) * 97)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -150,6 +151,10 @@ func TestStaleReadDetected(t *testing.T) {
 				return
 			}
 			next(ctx)
+			if targetOp(ctx) == "BatchGetItem" {
+				// Every item comes back at version 1.
+				ctx.Response.SetBody(verRE.ReplaceAll(ctx.Response.Body(), []byte(`"ver":{"N":"1"}`)))
+			}
 		}
 	})
 	c := newTestClient(t, ep)
@@ -169,7 +174,18 @@ func TestStaleReadDetected(t *testing.T) {
 	if r.Stale.Stale != stats.Stale.Stale || r.Stale.AgeMaxUs <= 0 {
 		t.Fatalf("report stale %+v", r.Stale)
 	}
+
+	// BatchGetItem answers are checked item by item.
+	bspec := newSpec(t, 4, Mix{Batch: 1, Update: 1}, "uniform")
+	bspec.Table = "btab"
+	bst := loadSpec(t, c, bspec)
+	bstats := Drive(c, Load{Concurrency: 1, Operations: 100, Duration: 5 * time.Second}, func(w int) Worker { return bspec.NewWorker(bst, w) })
+	if bstats.Stale.Stale == 0 || bstats.Stale.Checked < 50 {
+		t.Fatalf("batch: %d stale of %d checked", bstats.Stale.Stale, bstats.Stale.Checked)
+	}
 }
+
+var verRE = regexp.MustCompile(`"ver":\{"N":"[0-9]+"\}`)
 
 // startStalling serves a fixed GetItem body; the request with index stallAt
 // sleeps for stall first.
@@ -320,5 +336,51 @@ func TestAPIErrorType(t *testing.T) {
 	}
 	if ErrorType(io.EOF) != "transport" {
 		t.Fatal("transport")
+	}
+}
+
+func TestRunAndProgressBar(t *testing.T) {
+	ep, cnt := startStore(t, nil)
+	c := newTestClient(t, ep)
+	spec := newSpec(t, 500, Mix{Read: 1}, "uniform")
+	if err := spec.CreateTable(c); err != nil {
+		t.Fatal(err)
+	}
+	var bar bytes.Buffer
+	if err := spec.LoadData(c, 1, &bar, true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bar.String(), "500 items done") {
+		t.Fatalf("progress: %q", bar.String())
+	}
+	if err := Setup(c, "rtab", "get", 20); err != nil {
+		t.Fatal(err)
+	}
+	op, _ := NewOp("get", "rtab", 20)
+	cnt.reset()
+	res := Run("get", c, 2, 100*time.Millisecond, op)
+	if res.Ops == 0 || int64(res.Ops) != cnt.get("GetItem") || res.Errors != 0 || res.P50 > res.P99 || res.P99 > res.Max {
+		t.Fatalf("%+v (server saw %d)", res, cnt.get("GetItem"))
+	}
+	if !strings.Contains(res.String(), "p99.9") {
+		t.Fatal(res.String())
+	}
+}
+
+func TestFixedServerFloor(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = ServeFixed(ln) }()
+	t.Cleanup(func() { ln.Close() })
+	c := newTestClient(t, "http://"+ln.Addr().String())
+	if err := Setup(c, "fixed", "get", 3); err != nil {
+		t.Fatal(err)
+	}
+	op, _ := NewOp("get", "fixed", 3)
+	st := Drive(c, Load{Concurrency: 2, Operations: 50, Duration: 5 * time.Second}, func(w int) Worker { return MicroWorker("get", op, 1, w) })
+	if o := st.Ops["get"]; o == nil || o.Hist.Count() != 50 || len(o.Errors) != 0 {
+		t.Fatalf("%+v", o)
 	}
 }

@@ -28,6 +28,10 @@ type Load struct {
 	Operations int64
 	// Warmup is run first and not measured.
 	Warmup time.Duration
+	// OnMeasure, when set, is called when the measured part begins (after
+	// Warmup); Drive returns only after it has returned. Used to read a
+	// proxy's counters at the start of the measurement.
+	OnMeasure func()
 }
 
 // Worker performs operations for one goroutine of a run.
@@ -63,7 +67,7 @@ func (o *OpStats) merge(p *OpStats) {
 type Stats struct {
 	Ops       map[string]*OpStats
 	Elapsed   time.Duration // measured window
-	PerSecond []int64       // completed measured operations per second
+	PerSecond []int64       // completed measured operations per whole second
 	Stale     StaleStats
 }
 
@@ -153,6 +157,14 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 	if load.Duration > 0 {
 		deadline = measureStart.Add(load.Duration)
 	}
+	if load.OnMeasure != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Until(measureStart))
+			load.OnMeasure()
+		}()
+	}
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -168,7 +180,15 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 				if interval > 0 {
 					t0 = start.Add(time.Duration(seq.Add(1)-1) * interval)
 					if d := time.Until(t0); d > 0 {
+						// Ahead of schedule: wait, and measure from the
+						// actual wake-up so the timer's own lateness is
+						// not charged to the server. Behind schedule (all
+						// workers were busy), the latency counts from the
+						// intended start.
 						time.Sleep(d)
+						if now := time.Now(); now.Before(deadline) || deadline.IsZero() {
+							t0 = now
+						}
 					}
 				} else {
 					t0 = time.Now()
@@ -183,6 +203,9 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 				op, err := worker.Step(s)
 				end := time.Now()
 				if !inWindow {
+					if sr, ok := worker.(staleReporter); ok {
+						*sr.staleStats() = StaleStats{} // warm-up reads are not reported
+					}
 					continue
 				}
 				ws.record(op, end.Sub(t0), err)
@@ -226,6 +249,10 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 		if sr, ok := workers[w].(staleReporter); ok {
 			out.Stale.merge(sr.staleStats())
 		}
+	}
+	// Only whole seconds: the last, partial one would look like a drop.
+	if n := int(out.Elapsed / time.Second); n >= 1 && len(out.PerSecond) > n {
+		out.PerSecond = out.PerSecond[:n]
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,9 +102,25 @@ func (y *ycsbWorker) sdkStep(op int) (string, error) {
 				keys = append(keys, y.spec.sdkKey(i))
 			}
 		}
-		_, err := y.sdk.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		want := y.snapshot(seen)
+		sent := time.Now()
+		out, err := y.sdk.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			y.spec.Table: {Keys: keys, ConsistentRead: y.consistent()},
 		}})
+		if err == nil {
+			for _, item := range out.Responses[y.spec.Table] {
+				pk, ok1 := item["pk"].(*types.AttributeValueMemberS)
+				sk, ok2 := item["sk"].(*types.AttributeValueMemberN)
+				if !ok1 || !ok2 {
+					continue
+				}
+				part, err1 := strconv.Atoi(strings.TrimPrefix(pk.Value, "p"))
+				s, err2 := strconv.Atoi(sk.Value)
+				if err1 == nil && err2 == nil {
+					y.checkVersion(want[part*y.spec.PartitionSize+s], sdkVersion(item), sent)
+				}
+			}
+		}
 		return "BatchGetItem", err
 	}
 }
@@ -116,11 +133,7 @@ func (y *ycsbWorker) sdkRead(ctx context.Context, i int) (int64, error) {
 		return 0, err
 	}
 	ver := sdkVersion(out.Item)
-	y.stale.Checked++
-	if ver < want {
-		y.stale.Stale++
-		y.stale.Age.Record(max(sent.UnixNano()-ackAt, 0))
-	}
+	y.checkVersion(acked{want, ackAt}, ver, sent)
 	return ver, nil
 }
 

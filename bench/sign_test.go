@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ func TestSignerMatchesSDK(t *testing.T) {
 	for _, creds := range []Credentials{TestCredentials, {AccessKeyID: "AKIA1", SecretAccessKey: "secret", SessionToken: "tok=="}} {
 		s := NewSigner(creds, "eu-west-1")
 		s.now = func() time.Time { return now }
-		date, auth := s.Sign("127.0.0.1:8000", "DynamoDB_20120810.GetItem", body)
+		date, tok, auth := s.Sign("127.0.0.1:8000", "DynamoDB_20120810.GetItem", body)
+		if tok != creds.SessionToken {
+			t.Errorf("token %q", tok)
+		}
 
 		req, _ := http.NewRequest("POST", "http://127.0.0.1:8000/", nil)
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -40,5 +44,28 @@ func TestSignerMatchesSDK(t *testing.T) {
 		if got := req.Header.Get("Authorization"); got != auth {
 			t.Errorf("authorization\n got %s\n SDK %s", auth, got)
 		}
+	}
+}
+
+func TestSignerRefreshes(t *testing.T) {
+	n := 0
+	get := func() (Credentials, error) {
+		n++
+		return Credentials{AccessKeyID: "AKID" + string(rune('0'+n)), SecretAccessKey: "s"}, nil
+	}
+	s, err := NewRefreshingSigner(get, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	s.now = func() time.Time { return now }
+	_, _, a1 := s.Sign("h", "T", nil)
+	now = now.Add(2 * time.Minute)
+	_, _, a2 := s.Sign("h", "T", nil)
+	if !strings.Contains(a1, "Credential=AKID1/") || !strings.Contains(a2, "Credential=AKID2/") {
+		t.Fatalf("%s\n%s", a1, a2)
+	}
+	if s.Credentials().AccessKeyID != "AKID2" {
+		t.Fatal(s.Credentials())
 	}
 }

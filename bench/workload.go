@@ -24,21 +24,33 @@ func Setup(c *Client, table, op string, records int) error {
 		if err := createTable(c, table+"_q", true); err != nil {
 			return err
 		}
-		for i := 0; i < QueryItems; i++ {
-			body := `{"TableName":"` + table + `_q","Item":{"pk":{"S":"p0"},"sk":{"N":"` + strconv.Itoa(i) + `"},"v":{"S":"` + value[:20] + `"}}}`
-			if err := mustOK(c, Request{Operation: "PutItem", Body: []byte(body)}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return loadItems(c, table+"_q", QueryItems, func(i int) string {
+			return `{"pk":{"S":"p0"},"sk":{"N":"` + strconv.Itoa(i) + `"},"v":{"S":"` + value[:20] + `"}}`
+		})
 	case "txn2", "txn10":
 		return createTable(c, table+"_t", false)
 	}
 	if err := createTable(c, table, false); err != nil {
 		return err
 	}
-	for i := 0; i < records; i++ {
-		if err := mustOK(c, putRequest(table, i)); err != nil {
+	return loadItems(c, table, records, func(i int) string {
+		return `{"pk":{"S":"` + key(i) + `"},"v":{"S":"` + value + `"}}`
+	})
+}
+
+// loadItems writes n items with BatchWriteItem of 25.
+func loadItems(c *Client, table string, n int, item func(i int) string) error {
+	for from := 0; from < n; from += 25 {
+		var b strings.Builder
+		b.WriteString(`{"RequestItems":{"` + table + `":[`)
+		for i := from; i < min(from+25, n); i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			b.WriteString(`{"PutRequest":{"Item":` + item(i) + `}}`)
+		}
+		b.WriteString(`]}}`)
+		if err := batchWrite(c, []byte(b.String())); err != nil {
 			return err
 		}
 	}
@@ -72,21 +84,6 @@ func createTable(c *Client, table string, withSort bool) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("table %s did not become ACTIVE", table)
-}
-
-func mustOK(c *Client, r Request) error {
-	status, body, err := c.Do(r)
-	if err != nil {
-		return err
-	}
-	if status != 200 {
-		return fmt.Errorf("%s: %d %s", r.Operation, status, body)
-	}
-	return nil
-}
-
-func putRequest(table string, i int) Request {
-	return Request{Operation: "PutItem", Body: []byte(`{"TableName":"` + table + `","Item":{"pk":{"S":"` + key(i) + `"},"v":{"S":"` + value + `"}}}`)}
 }
 
 // QueryItems is the number of items the query workload reads per Query.

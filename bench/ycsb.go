@@ -117,10 +117,16 @@ func (s *Spec) LoadData(c *Client, conc int, progress io.Writer, tty bool) error
 		wg         sync.WaitGroup
 	)
 	total := int64(s.Records)
-	stop := make(chan struct{})
-	if progress != nil {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	bar := func(d int64) {
+		fmt.Fprintf(progress, "\rload %s [%-30s] %d/%d", c.Endpoint(), strings.Repeat("#", int(30*d/max(total, 1))), d, total)
+	}
+	if progress == nil {
+		close(stopped)
+	} else {
 		fmt.Fprintf(progress, "load %s: %d items into %s (BatchWriteItem of 25)\n", c.Endpoint(), total, s.Table)
 		go func() {
+			defer close(stopped)
 			lastDecile := int64(-1)
 			t := time.NewTicker(200 * time.Millisecond)
 			defer t.Stop()
@@ -132,7 +138,7 @@ func (s *Spec) LoadData(c *Client, conc int, progress io.Writer, tty bool) error
 				}
 				d := done.Load()
 				if tty {
-					fmt.Fprintf(progress, "\rload %s [%-30s] %d/%d", c.Endpoint(), strings.Repeat("#", int(30*d/max(total, 1))), d, total)
+					bar(d)
 				} else if dec := 10 * d / max(total, 1); dec != lastDecile {
 					lastDecile = dec
 					fmt.Fprintf(progress, "load %s: %d/%d items (%d%%)\n", c.Endpoint(), d, total, 100*d/max(total, 1))
@@ -176,8 +182,10 @@ func (s *Spec) LoadData(c *Client, conc int, progress io.Writer, tty bool) error
 	}
 	wg.Wait()
 	close(stop)
+	<-stopped
 	if progress != nil {
 		if tty {
+			bar(done.Load())
 			fmt.Fprintln(progress)
 		}
 		if firstErr == nil {
@@ -316,14 +324,25 @@ func (s *Spec) NewWorker(st *State, w int) Worker {
 	return &ycsbWorker{spec: s, st: st, rng: rand.New(rand.NewPCG(s.Seed, uint64(w)+1)), cum: cum}
 }
 
+// NewWorkerWritingTo is NewWorker with every write (updates, inserts, the
+// write of read-modify-writes) sent to writes instead of the measured
+// endpoint: reads of a cache then meet writes the cache did not see, and
+// the stale-read check measures how stale it serves.
+func (s *Spec) NewWorkerWritingTo(st *State, w int, writes *Client) Worker {
+	y := s.NewWorker(st, w).(*ycsbWorker)
+	y.writes = NewSession(writes)
+	return y
+}
+
 type ycsbWorker struct {
-	sdk   *dynamodb.Client // nil: the lean client
-	spec  *Spec
-	st    *State
-	rng   *rand.Rand
-	cum   []float64
-	buf   []byte
-	stale StaleStats
+	sdk    *dynamodb.Client // nil: the lean client
+	writes *Session         // nil: writes go where reads go
+	spec   *Spec
+	st     *State
+	rng    *rand.Rand
+	cum    []float64
+	buf    []byte
+	stale  StaleStats
 }
 
 func (y *ycsbWorker) staleStats() *StaleStats { return &y.stale }
@@ -340,18 +359,22 @@ func (y *ycsbWorker) Step(s *Session) (string, error) {
 	if y.sdk != nil {
 		return y.sdkStep(op)
 	}
+	ws := s
+	if y.writes != nil {
+		ws = y.writes
+	}
 	switch op {
 	case 0:
 		_, err := y.read(s, y.spec.Keys.Next(y.rng, y.keys()))
 		return "GetItem", err
 	case 1:
-		return "UpdateItem", y.update(s, y.spec.Keys.Next(y.rng, y.keys()))
+		return "UpdateItem", y.update(ws, y.spec.Keys.Next(y.rng, y.keys()))
 	case 2:
-		return "PutItem", y.insert(s)
+		return "PutItem", y.insert(ws)
 	case 3:
 		return "Query", y.scan(s, y.spec.Keys.Next(y.rng, y.keys()))
 	case 4:
-		return "ReadModifyWrite", y.rmw(s, y.spec.Keys.Next(y.rng, y.keys()))
+		return "ReadModifyWrite", y.rmw(s, ws, y.spec.Keys.Next(y.rng, y.keys()))
 	default:
 		return "BatchGetItem", y.batch(s)
 	}
@@ -383,11 +406,7 @@ func (y *ycsbWorker) read(s *Session, i int) (int64, error) {
 		return 0, apiError(status, out)
 	}
 	ver := versionOf(out)
-	y.stale.Checked++
-	if ver < want {
-		y.stale.Stale++
-		y.stale.Age.Record(max(sent.UnixNano()-ackAt, 0))
-	}
+	y.checkVersion(acked{want, ackAt}, ver, sent)
 	return ver, nil
 }
 
@@ -469,12 +488,12 @@ func (y *ycsbWorker) put(s *Session, i int, ver, cond int64) error {
 	return nil
 }
 
-func (y *ycsbWorker) rmw(s *Session, i int) error {
+func (y *ycsbWorker) rmw(s, ws *Session, i int) error {
 	ver, err := y.read(s, i)
 	if err != nil {
 		return err
 	}
-	return y.put(s, i, ver+1, ver)
+	return y.put(ws, i, ver+1, ver)
 }
 
 func (y *ycsbWorker) scan(s *Session, i int) error {
@@ -529,6 +548,8 @@ func (y *ycsbWorker) batch(s *Session) error {
 	}
 	b = append(b, `}}}`...)
 	y.buf = b
+	want := y.snapshot(seen)
+	sent := time.Now()
 	status, out, err := s.Call(Request{Operation: "BatchGetItem", Body: b})
 	if err != nil {
 		return err
@@ -536,5 +557,43 @@ func (y *ycsbWorker) batch(s *Session) error {
 	if status != 200 {
 		return apiError(status, out)
 	}
+	var resp struct {
+		Responses map[string][]map[string]map[string]string
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return &checkError{kind: "bad_response", msg: err.Error()}
+	}
+	for _, item := range resp.Responses[y.spec.Table] {
+		part, err1 := strconv.Atoi(strings.TrimPrefix(item["pk"]["S"], "p"))
+		sk, err2 := strconv.Atoi(item["sk"]["N"])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ver, _ := strconv.ParseInt(item["ver"]["N"], 10, 64)
+		y.checkVersion(want[part*y.spec.PartitionSize+sk], ver, sent)
+	}
 	return nil
+}
+
+// acked is a tracker snapshot of one key.
+type acked struct{ ver, at int64 }
+
+// snapshot returns the last acknowledged version of each key.
+func (y *ycsbWorker) snapshot(keys map[int]bool) map[int]acked {
+	m := make(map[int]acked, len(keys))
+	for i := range keys {
+		v, at := y.st.Tracker.Last(i)
+		m[i] = acked{v, at}
+	}
+	return m
+}
+
+// checkVersion counts a read that returned ver when want was the last
+// acknowledged write before it was sent.
+func (y *ycsbWorker) checkVersion(want acked, ver int64, sent time.Time) {
+	y.stale.Checked++
+	if ver < want.ver {
+		y.stale.Stale++
+		y.stale.Age.Record(max(sent.UnixNano()-want.at, 0))
+	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/dynax/dynax/bench"
 	"github.com/dynax/dynax/cache"
+	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
 )
@@ -53,6 +54,7 @@ type benchFlags struct {
 	jsonOut, htmlOut         string
 	client, region           string
 	sign, noLoad             bool
+	writeEndpoint            string
 	loadConc                 int
 }
 
@@ -91,6 +93,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sign, "sign", true, "sign requests with SigV4 (credentials from the standard AWS chain; static test credentials for loopback endpoints without any); false sends a dummy signature")
 	fs.BoolVar(&f.noLoad, "no-load", false, "do not create the table nor load data (it is already there)")
 	fs.IntVar(&f.loadConc, "load-concurrency", 8, "BatchWriteItem calls in flight while loading")
+	fs.StringVar(&f.writeEndpoint, "write-endpoint", "", "send every write of the workload (updates, inserts, read-modify-write puts) to this endpoint instead of the measured one, e.g. the store behind a proxy: the stale-read check then shows how stale the cache serves writes it did not see (fast client only)")
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
@@ -193,11 +196,17 @@ func signerFor(endpoint, region string) (*bench.Signer, error) {
 	if cfg.Credentials == nil {
 		return nil, errors.New("no AWS credentials found")
 	}
-	c, err := cfg.Credentials.Retrieve(ctx)
+	provider := cfg.Credentials // an aws.CredentialsCache: cheap until expiry
+	s, err := bench.NewRefreshingSigner(func() (bench.Credentials, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := provider.Retrieve(ctx)
+		return bench.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, err
+	}, region)
 	if err != nil {
 		return nil, fmt.Errorf("AWS credentials: %w", err)
 	}
-	return bench.NewSigner(bench.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, region), nil
+	return s, nil
 }
 
 // sdkClientFor returns an AWS SDK for Go v2 DynamoDB client for endpoint:
@@ -319,6 +328,24 @@ func benchMain(f *benchFlags, stdout, stderr io.Writer) (*bench.Report, int) {
 		runs = []benchRun{{name, func(ep int) func(w int) bench.Worker {
 			return func(w int) bench.Worker { return spec.NewWorker(states[ep], w) }
 		}}}
+		if f.writeEndpoint != "" {
+			if f.client == "sdk" {
+				return fail(2, "--write-endpoint works with the fast client only")
+			}
+			wc, err := bench.NewClient(f.writeEndpoint, 1024)
+			if err != nil {
+				return fail(2, "%v", err)
+			}
+			if f.sign {
+				if wc.Signer, err = signerFor(f.writeEndpoint, f.region); err != nil {
+					return fail(2, "%s: %v", f.writeEndpoint, err)
+				}
+			}
+			settings["write_endpoint"] = f.writeEndpoint
+			runs[0].newWorkers = func(ep int) func(w int) bench.Worker {
+				return func(w int) bench.Worker { return spec.NewWorkerWritingTo(states[ep], w, wc) }
+			}
+		}
 		if f.client == "sdk" {
 			sdks := make([]*dynamodb.Client, len(clients))
 			for i, ep := range f.endpoints {
@@ -354,8 +381,10 @@ func measureRun(f *benchFlags, run benchRun, concs []int, clients []*bench.Clien
 		caches := make([]*bench.CacheReport, len(clients))
 		for r := 0; r < f.rounds; r++ {
 			for i, c := range clients {
-				before := bench.ScrapeMetrics(c)
-				st := bench.Drive(c, load, newWorkers(i))
+				var before map[string]float64
+				l := load
+				l.OnMeasure = func() { before = bench.ScrapeMetrics(c) }
+				st := bench.Drive(c, l, newWorkers(i))
 				after := bench.ScrapeMetrics(c)
 				caches[i] = caches[i].Merge(bench.CacheDelta(before, after))
 				if merged[i] == nil {
@@ -498,11 +527,16 @@ type sweepPoint struct {
 	inv               string
 	workload, dist    string
 	theta             float64
+	writeDirect       bool
 }
 
 func (p sweepPoint) label() string {
-	return fmt.Sprintf("item-ttl=%s query-ttl=%s cache-size=%s invalidation=%s workload=%s distribution=%s theta=%g",
+	l := fmt.Sprintf("item-ttl=%s query-ttl=%s cache-size=%s invalidation=%s workload=%s distribution=%s theta=%g",
 		p.itemTTL, p.queryTTL, formatBytes(p.cacheSize), p.inv, p.workload, p.dist, p.theta)
+	if p.writeDirect {
+		l += " writes=direct"
+	}
+	return l
 }
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
@@ -523,6 +557,7 @@ and reads the proxy's metrics. Each row of the report is one grid point
 	workloads := fs.String("workloads", "a", "comma-separated workloads to try (a-f, custom)")
 	dists := fs.String("distributions", "", "comma-separated key distributions to try (default: each workload's own)")
 	thetas := fs.String("thetas", "0.99", "comma-separated zipfian constants to try")
+	writeDirect := fs.Bool("write-direct", false, "send the workload's writes to the store directly (bypassing the proxy), reads through the proxy: stale reads then measure how stale the cache serves writes it did not see")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -599,7 +634,7 @@ and reads the proxy's metrics. Each row of the report is one grid point
 					for _, w := range splitList(*workloads) {
 						for _, d := range dl {
 							for _, th := range ths {
-								points = append(points, sweepPoint{it, qt, c, inv, w, d, th})
+								points = append(points, sweepPoint{it, qt, c, inv, w, d, th, *writeDirect})
 							}
 						}
 					}
@@ -676,9 +711,27 @@ func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (*bench.E
 		return nil, err
 	}
 	st := bench.NewState(f.records)
+	newWorker := func(w int) bench.Worker { return spec.NewWorker(st, w) }
+	if p.writeDirect {
+		sln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ssrv := wire.NewServer(node, log)
+		go func() { _ = ssrv.Serve(sln) }()
+		defer func() { _ = ssrv.Shutdown() }()
+		wc, err := bench.NewClient("http://"+sln.Addr().String(), 1024)
+		if err != nil {
+			return nil, err
+		}
+		wc.Signer = c.Signer
+		newWorker = func(w int) bench.Worker { return spec.NewWorkerWritingTo(st, w, wc) }
+	}
 	load := bench.Load{Concurrency: conc, Rate: f.rate, Duration: f.dur, Operations: f.operations, Warmup: f.warmup}
-	before := bench.ScrapeMetrics(c)
-	stats := bench.Drive(c, load, func(w int) bench.Worker { return spec.NewWorker(st, w) })
+	var before map[string]float64
+	l := load
+	l.OnMeasure = func() { before = bench.ScrapeMetrics(c) }
+	stats := bench.Drive(c, l, newWorker)
 	after := bench.ScrapeMetrics(c)
 	r := bench.NewEndpointResult(p.label(), name, load, stats, bench.CacheDelta(before, after))
 	fmt.Fprintf(stderr, "  %d ops, %.0f ops/s, p50 %.1f µs, p99 %.1f µs, hit ratio %s, stale reads %d\n",
