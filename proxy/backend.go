@@ -158,7 +158,7 @@ func newEndpoint(raw string, maxConns int, timeout time.Duration) (*endpoint, er
 			// Local behind proxies), so an idle connection is not reused
 			// just as the server closes it.
 			MaxIdleConnDuration:           4 * time.Second,
-			RetryIf:                       retryable,
+			RetryIfErr:                    func(req *fasthttp.Request, _ int, _ error) (bool, bool) { return false, retryable(req) },
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: true,
 			MaxResponseBodySize:           64 << 20,

@@ -42,6 +42,7 @@ type bgTable struct {
 	items      [][]byte // answers (item JSON, projected) in the response
 	misses     []int    // indexes into keys/in.Keys fetched from the backend
 	fills      map[string]cache.Fill
+	hitUnits   float64 // capacity the hits would have cost
 }
 
 func rawNull(r json.RawMessage) bool { return r == nil || isNull(r) }
@@ -68,6 +69,9 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 				continue
 			}
 			p.m.itemHits.Add(1)
+			if rcc != nil {
+				t.hitUnits += readUnits(e.JSON, e.Negative)
+			}
 			if e.Negative {
 				p.m.itemNegHits.Add(1)
 				continue
@@ -82,7 +86,7 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 	}
 	if len(fwd) == 0 {
 		setCache(req, cacheHit)
-		return renderBatchGet(tables, nil, nil, rcc, nil), nil
+		return renderBatchGet(tables, nil, nil, rcc), nil
 	}
 	if nmiss > 0 {
 		setCache(req, cacheMiss)
@@ -198,7 +202,7 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 	if rcc != nil && !rawNull(resp.ConsumedCapacity) {
 		cc = resp.ConsumedCapacity
 	}
-	return renderBatchGet(tables, unprocessed, cc, rcc, resp.UnprocessedKeys), nil
+	return renderBatchGet(tables, unprocessed, cc, rcc), nil
 }
 
 // parseBatchGet reads and validates a BatchGetItem as the backend would;
@@ -372,8 +376,10 @@ func unprocessedEntry(t *bgTable, keys []json.RawMessage) []byte {
 	return append(b, '}')
 }
 
-// renderBatchGet writes the merged answer.
-func renderBatchGet(tables []*bgTable, unprocessed map[string][]byte, cc, rcc []byte, _ map[string]json.RawMessage) []byte {
+// renderBatchGet writes the merged answer. cc is the backend's
+// ConsumedCapacity list (nil when it was not asked); rcc the caller's
+// ReturnConsumedCapacity (JSON string), nil for none.
+func renderBatchGet(tables []*bgTable, unprocessed map[string][]byte, cc, rcc []byte) []byte {
 	size := 64
 	for _, t := range tables {
 		size += len(t.nameRaw) + 8
@@ -413,38 +419,37 @@ func renderBatchGet(tables []*bgTable, unprocessed map[string][]byte, cc, rcc []
 		b = append(b, u...)
 	}
 	b = append(b, '}')
-	if rcc != nil {
-		b = append(b, `,"ConsumedCapacity":[`...)
-		listed := map[string]bool{}
-		n := 0
-		if cc != nil {
-			var caps []json.RawMessage
-			if json.Unmarshal(cc, &caps) == nil {
-				for _, c := range caps {
-					var one struct{ TableName string }
-					_ = json.Unmarshal(c, &one)
-					listed[one.TableName] = true
-					if n > 0 {
-						b = append(b, ',')
-					}
-					n++
-					b = append(b, c...)
-				}
-			}
-		}
-		for _, t := range tables {
-			if listed[t.name] {
-				continue
-			}
-			if n > 0 {
-				b = append(b, ',')
-			}
-			n++
-			b = appendZeroCapacity(b, t.nameRaw, rcc[1:len(rcc)-1])
-		}
-		b = append(b, ']')
+	if rcc == nil {
+		return append(b, '}')
 	}
-	return append(b, '}')
+	mode := rcc[1 : len(rcc)-1]
+	backend := map[string]json.RawMessage{}
+	if cc != nil {
+		var caps []json.RawMessage
+		if json.Unmarshal(cc, &caps) == nil {
+			for _, c := range caps {
+				var one struct{ TableName string }
+				_ = json.Unmarshal(c, &one)
+				backend[one.TableName] = c
+			}
+		}
+	}
+	b = append(b, `,"ConsumedCapacity":[`...)
+	for i, t := range tables {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		c, ok := backend[t.name]
+		switch {
+		case ok && t.hitUnits == 0:
+			b = append(b, c...)
+		case ok:
+			b = append(b, addUnits(c, t.nameRaw, mode, t.hitUnits)...)
+		default:
+			b = appendCapacity(b, t.nameRaw, mode, t.hitUnits)
+		}
+	}
+	return append(b, "]}"...)
 }
 
 // noteBatchError reacts to an error answer naming a table of the batch.

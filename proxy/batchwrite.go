@@ -81,7 +81,7 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 		}
 	}
 	var done, notDone writeSet
-	done.tables = ws.tables
+	done.tables, done.mismatched = ws.tables, ws.mismatched
 	for _, iw := range ws.items {
 		if skip[iw.key] {
 			notDone.items = append(notDone.items, iw)

@@ -264,7 +264,7 @@ func appendProjected(dst, item []byte, pr *projection) []byte {
 		mark := len(dst)
 		dst = append(dst, '{')
 		first := true
-		it := newObjIter(item)
+		it := newTrustedObjIter(item)
 		ok := true
 		for it.next() {
 			name, plain := plainString(it.key)
@@ -305,18 +305,6 @@ func appendProjected(dst, item []byte, pr *projection) []byte {
 var emptyObject = []byte("{}")
 
 const itemPrefix = `{"Item":`
-
-// appendZeroCapacity appends the ConsumedCapacity of an answer served from
-// the cache: zero units (the backend was not read).
-func appendZeroCapacity(dst, tableRaw, mode []byte) []byte {
-	dst = append(dst, `{"TableName":`...)
-	dst = append(dst, tableRaw...)
-	dst = append(dst, `,"CapacityUnits":0.0`...)
-	if string(mode) == "INDEXES" {
-		dst = append(dst, `,"Table":{"CapacityUnits":0.0}`...)
-	}
-	return append(dst, '}')
-}
 
 // renderItem builds a GetItem answer from a cache entry: the item (projected)
 // and ConsumedCapacity (cc, raw JSON) when given.
@@ -386,7 +374,7 @@ func (p *Proxy) getItem(ctx context.Context, req *wire.Request) ([]byte, error) 
 		setCache(req, cacheHit)
 		var cc []byte
 		if g.rcc != nil {
-			cc = appendZeroCapacity(nil, g.tableRaw, g.rcc)
+			cc = appendCapacity(nil, g.tableRaw, g.rcc, readUnits(e.JSON, e.Negative))
 		}
 		return renderItem(e, pr, cc), nil
 	}
@@ -440,7 +428,7 @@ func (p *Proxy) fillItem(ctx context.Context, req *wire.Request, g *getReq, key 
 	if itemRaw == nil || isNull(itemRaw) {
 		e.Negative = true
 	} else {
-		e.JSON = append([]byte(nil), itemRaw...)
+		e.JSON = itemRaw // out is ours and never modified: share it
 	}
 	if !p.items.Complete(f, e) {
 		p.m.fillsDropped.Add(1)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -280,11 +279,3 @@ func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Val
 func nv(s string) types.AttributeValue { return &types.AttributeValueMemberN{Value: s} }
 
 var bg = context.Background()
-
-// envOr returns the environment variable or def.
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}

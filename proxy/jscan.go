@@ -295,6 +295,7 @@ type objIter struct {
 	key, val []byte
 	err      bool
 	done     bool
+	trusted  bool // b is known to be valid JSON: skip values without checking them
 }
 
 // newObjIter starts on b, which must hold exactly one JSON object (white
@@ -338,7 +339,12 @@ func (it *objIter) next() bool {
 		return it.fail()
 	}
 	vs := skipWS(b, i+1)
-	if i = skipValue(b, vs); i < 0 {
+	if it.trusted {
+		i = skipTrusted(b, vs)
+	} else {
+		i = skipValue(b, vs)
+	}
+	if i < 0 {
 		return it.fail()
 	}
 	it.val = b[vs:i]
@@ -358,6 +364,64 @@ func (it *objIter) next() bool {
 func (it *objIter) fail() bool {
 	it.err, it.done = true, true
 	return false
+}
+
+// newTrustedObjIter is newObjIter for JSON known to be valid (the cache's
+// own entries): values are skipped by bracket matching only.
+func newTrustedObjIter(b []byte) objIter {
+	it := newObjIter(b)
+	it.trusted = true
+	return it
+}
+
+// skipTrusted returns the index past the valid JSON value at b[i]
+// (after white space), matching brackets without validating.
+func skipTrusted(b []byte, i int) int {
+	i = skipWS(b, i)
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return endOfString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = endOfString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isWS(b[i]) {
+		i++
+	}
+	return i
+}
+
+// endOfString returns the index past the string starting at b[i] == '"'.
+func endOfString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // arrIter walks the elements of one JSON array, like objIter.

@@ -106,5 +106,5 @@ func (p *Proxy) pqlWrite(ctx context.Context, req *wire.Request, ws *writeSet, i
 		ws.items = append(ws.items, itemWrite{table: table, key: k, invalidate: true})
 		return
 	}
-	ws.addTable(table)
+	addName(&ws.tables, table)
 }

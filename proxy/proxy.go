@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +93,10 @@ func New(opts Options) (*Proxy, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	// The item cache checks expiry against an injected clock on every Get;
+	// without one it relies on ristretto's own expiry (one clock read less
+	// on the hit path).
+	injected := opts.Now
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -103,7 +106,7 @@ func New(opts Options) (*Proxy, error) {
 		itemBytes = opts.CacheBytes - opts.CacheBytes/4
 	}
 	var err error
-	p.items, err = cache.NewItemCache(cache.ItemOptions{MaxBytes: itemBytes, TTL: opts.ItemTTL, NegativeTTL: opts.NegativeTTL, Now: opts.Now})
+	p.items, err = cache.NewItemCache(cache.ItemOptions{MaxBytes: itemBytes, TTL: opts.ItemTTL, NegativeTTL: opts.NegativeTTL, Now: injected})
 	if err != nil {
 		return nil, fmt.Errorf("proxy: item cache: %w", err)
 	}
@@ -159,8 +162,12 @@ func (p *Proxy) Server() *fasthttp.Server {
 	}
 }
 
-// Serve serves the proxy on ln until Shutdown of the returned server.
-func (p *Proxy) Serve(ln net.Listener, srv *fasthttp.Server) error { return srv.Serve(ln) }
+// monoBase anchors mono.
+var monoBase = time.Now()
+
+// mono reads the monotonic clock only (cheaper than time.Now), for
+// latencies.
+func mono() time.Duration { return time.Since(monoBase) }
 
 // Cache header values.
 const (
@@ -178,7 +185,7 @@ func setCache(req *wire.Request, v string) {
 
 // ServeDynamoDB implements wire.Handler.
 func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte, err error) {
-	start := p.now()
+	start := mono()
 	op := opIndex(req.Operation)
 	if req.Prefix != wire.PrefixDynamoDB {
 		op = opOther
@@ -190,7 +197,7 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 		}
 		p.m.total.Add(1)
 		p.m.requests[op].Add(1)
-		p.m.latency[op].observe(p.now().Sub(start))
+		p.m.latency[op].observe(mono() - start)
 		if err != nil {
 			var pt *wire.Passthrough
 			if errors.As(err, &pt) {
@@ -226,21 +233,23 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 		return p.partiQL(ctx, req)
 	}
 	switch req.Operation {
-	case "CreateTable", "DeleteTable", "UpdateTable":
-		return p.tableChange(ctx, req, "TableName")
+	case "CreateTable", "DeleteTable":
+		return p.tableChange(ctx, req, "TableName", true)
+	case "UpdateTable":
+		// The key schema cannot change, but indexes can: relearn them,
+		// and drop cached queries (an index may be gone).
+		return p.tableChange(ctx, req, "TableName", false)
 	case "RestoreTableFromBackup", "RestoreTableToPointInTime":
-		return p.tableChange(ctx, req, "TargetTableName")
-	case "ImportTable":
-		return p.forward(ctx, req)
+		return p.tableChange(ctx, req, "TargetTableName", true)
 	}
 	return p.forward(ctx, req)
 }
 
 // call sends c to the backend, timing it.
 func (p *Proxy) call(ctx context.Context, c *Call) (int, []byte, error) {
-	start := p.now()
+	start := mono()
 	status, body, err := p.backend.Do(ctx, c)
-	p.m.backendLatency.observe(p.now().Sub(start))
+	p.m.backendLatency.observe(mono() - start)
 	p.m.backendCalls.Add(1)
 	if err != nil {
 		p.m.backendFailures.Add(1)
@@ -305,7 +314,8 @@ func (p *Proxy) noteError(reqBody, errBody []byte, trustedKey bool) {
 
 // tableGone forgets what the proxy knows of table.
 func (p *Proxy) tableGone(table string) {
-	if p.schemas.forget(table) {
+	p.schemas.forget(table)
+	if p.schemas.seen(table) {
 		p.dropTable(table)
 	}
 }
@@ -361,25 +371,30 @@ func tableFromName(name string) string {
 
 // tableChange passes a control-plane call that creates, deletes or changes
 // a table through; on success (or an unknown outcome) the proxy forgets
-// the table's schema and entries.
-func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, member string) ([]byte, error) {
+// the table's schema and its cached entries (items too when items).
+func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, field string, items bool) ([]byte, error) {
 	status, body, err := p.callReq(ctx, req, nil)
 	table := ""
-	if raw := memberOf(req.Body, member); raw != nil {
+	if raw := member(req.Body, field); raw != nil {
 		if s, ok := unquote(raw); ok {
 			table = tableFromName(s)
 		}
 	}
 	if table != "" && (err != nil || status == 200 || status >= 500) {
-		p.tableGone(table)
+		if items {
+			p.tableGone(table)
+		} else {
+			p.schemas.forget(table)
+			if p.schemas.seen(table) {
+				p.gens.BumpTable(table)
+			}
+		}
 	}
 	if err != nil {
 		return nil, errBackend()
 	}
 	return answer(status, body)
 }
-
-func memberOf(body []byte, name string) []byte { return member(body, name) }
 
 // bufPool holds scratch buffers for keys and memo lookups.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}

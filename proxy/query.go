@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"sort"
 
@@ -205,19 +206,24 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 		op = []byte("S")
 	}
 	key := cache.QueryKey(op, q.canonical)
-	if body, hit := p.queries.Get(key); hit {
+	if v, hit := p.queries.Get(key); hit {
 		hits.Add(1)
 		setCache(req, cacheHit)
+		cc, body := splitQueryEntry(v)
 		if q.rcc == nil {
 			return body, nil
 		}
-		out := make([]byte, 0, len(body)+96)
+		out := make([]byte, 0, len(body)+len(cc)+96)
 		out = append(out, body[:len(body)-1]...)
 		if len(body) > 2 {
 			out = append(out, ',')
 		}
 		out = append(out, `"ConsumedCapacity":`...)
-		out = appendZeroCapacity(out, q.tableRaw, q.rcc)
+		if cc != nil {
+			out = append(out, capacityFor(cc, q.rcc)...)
+		} else {
+			out = appendCapacity(out, q.tableRaw, q.rcc, 0)
+		}
 		return append(out, '}'), nil
 	}
 	misses.Add(1)
@@ -228,8 +234,19 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 			dep.Partition, dep.HasPartition = part, true
 		}
 	}
+	// Ask for the capacity (INDEXES: the most detailed form) so that hits
+	// can report it.
+	body, ok := withoutMembers(make([]byte, 0, len(req.Body)+40), req.Body, "ReturnConsumedCapacity")
+	if !ok {
+		return p.forward(ctx, req)
+	}
+	body = body[:len(body)-1]
+	if len(body) > 1 {
+		body = append(body, ',')
+	}
+	body = append(body, `"ReturnConsumedCapacity":"INDEXES"}`...)
 	stamp := p.queries.Snapshot(dep)
-	status, out, err := p.callReq(ctx, req, nil)
+	status, out, err := p.callReq(ctx, req, body)
 	if err != nil {
 		return nil, errBackend()
 	}
@@ -237,17 +254,49 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 		p.noteError(req.Body, out, false)
 		return answer(status, out)
 	}
-	entry := out
-	if q.rcc != nil {
-		var ok bool
-		if entry, ok = withoutMembers(nil, out, "ConsumedCapacity"); !ok {
-			return out, nil
-		}
-	} else if len(out) < 2 || out[0] != '{' || out[len(out)-1] != '}' {
+	cc := member(out, "ConsumedCapacity")
+	resp, ok := withoutMembers(make([]byte, 0, len(out)), out, "ConsumedCapacity")
+	if !ok {
 		return out, nil
 	}
-	p.queries.Put(key, stamp, entry)
-	return out, nil
+	p.queries.Put(key, stamp, queryEntry(cc, resp))
+	if q.rcc == nil {
+		return resp, nil
+	}
+	if cc == nil || q.rcc == nil {
+		return out, nil
+	}
+	final := make([]byte, 0, len(out))
+	final = append(final, resp[:len(resp)-1]...)
+	if len(resp) > 2 {
+		final = append(final, ',')
+	}
+	final = append(final, `"ConsumedCapacity":`...)
+	final = append(final, capacityFor(cc, q.rcc)...)
+	return append(final, '}'), nil
+}
+
+// A query-cache entry holds the response without ConsumedCapacity and the
+// capacity the backend reported for it (INDEXES form): the uvarint length
+// of the capacity JSON, the capacity, then the response, so a hit that
+// does not ask for capacity answers with a subslice.
+func queryEntry(cc, resp []byte) []byte {
+	b := make([]byte, 0, len(cc)+len(resp)+binary.MaxVarintLen32)
+	b = binary.AppendUvarint(b, uint64(len(cc)))
+	b = append(b, cc...)
+	return append(b, resp...)
+}
+
+func splitQueryEntry(v []byte) (cc, resp []byte) {
+	n, w := binary.Uvarint(v)
+	if w <= 0 || uint64(len(v)-w) < n {
+		return nil, v
+	}
+	cc = v[w : w+int(n)]
+	if len(cc) == 0 {
+		cc = nil
+	}
+	return cc, v[w+int(n):]
 }
 
 // queryPartition finds the partition a base-table Query reads: the value

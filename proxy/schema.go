@@ -41,9 +41,19 @@ type schemas struct {
 
 	mu         sync.RWMutex
 	m          map[string]*schema
+	ever       map[string]bool // tables whose schema was ever learned
 	inflight   map[string]*schemaCall
 	refreshing map[string]bool
+	// missing remembers tables DescribeTable did not find, for a moment, so
+	// requests naming a table that does not exist cost one backend call,
+	// not two.
+	missing map[string]time.Duration
 }
+
+const (
+	missingTTL = time.Second
+	missingMax = 1024
+)
 
 type schemaCall struct {
 	done chan struct{}
@@ -51,7 +61,7 @@ type schemaCall struct {
 }
 
 func newSchemas(p *Proxy, ttl time.Duration) *schemas {
-	return &schemas{p: p, ttl: ttl, m: map[string]*schema{}, inflight: map[string]*schemaCall{}, refreshing: map[string]bool{}}
+	return &schemas{p: p, ttl: ttl, m: map[string]*schema{}, ever: map[string]bool{}, inflight: map[string]*schemaCall{}, refreshing: map[string]bool{}, missing: map[string]time.Duration{}}
 }
 
 // cached returns the cached schema of table, if any. It does not allocate
@@ -115,9 +125,13 @@ func (c *schemas) get(ctx context.Context, table string, region, access string) 
 		return s
 	}
 	c.mu.Lock()
-	if s := c.m[table]; s != nil && (c.ttl <= 0 || c.p.now().Sub(s.learned) <= c.ttl) {
+	if s := c.m[table]; s != nil {
 		c.mu.Unlock()
 		return s
+	}
+	if at, ok := c.missing[table]; ok && mono()-at < missingTTL {
+		c.mu.Unlock()
+		return nil
 	}
 	if call := c.inflight[table]; call != nil {
 		c.mu.Unlock()
@@ -132,11 +146,17 @@ func (c *schemas) get(ctx context.Context, table string, region, access string) 
 	c.inflight[table] = call
 	c.mu.Unlock()
 
-	s, _ := c.describe(ctx, table, region, access)
+	s, gone := c.describe(ctx, table, region, access)
 	c.mu.Lock()
 	delete(c.inflight, table)
 	if s != nil {
 		c.m[table] = s
+		c.ever[table] = true
+	} else if gone {
+		if len(c.missing) >= missingMax {
+			clear(c.missing)
+		}
+		c.missing[table] = mono()
 	}
 	c.mu.Unlock()
 	call.s = s
@@ -149,6 +169,7 @@ func (c *schemas) forget(table string) bool {
 	c.mu.Lock()
 	_, had := c.m[table]
 	delete(c.m, table)
+	delete(c.missing, table)
 	c.mu.Unlock()
 	if had {
 		c.p.m.schemaForgets.Add(1)
@@ -242,8 +263,13 @@ func parseDescribe(out []byte) (*schema, error) {
 	return s, nil
 }
 
-// known reports whether table's schema is cached.
-func (c *schemas) known(table string) bool { return c.cachedName(table) != nil }
+// seen reports whether table's schema was ever learned: only such tables
+// can have cached entries.
+func (c *schemas) seen(table string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.ever[table]
+}
 
 // cachedName is cached for a string name.
 func (c *schemas) cachedName(table string) *schema {

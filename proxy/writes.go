@@ -39,17 +39,22 @@ type itemWrite struct {
 
 // writeSet is the items (and tables, when keys are unknown) a request writes.
 type writeSet struct {
-	items  []itemWrite
-	tables []string // tables written at unknown keys
+	items []itemWrite
+	// tables are written at keys the proxy cannot tell (PartiQL): all
+	// their entries go, whatever the answer.
+	tables []string
+	// mismatched are tables whose learned schema did not fit a written
+	// key: if the backend took the write anyway, the schema is stale.
+	mismatched []string
 }
 
-func (ws *writeSet) addTable(t string) {
-	for _, x := range ws.tables {
+func addName(list *[]string, t string) {
+	for _, x := range *list {
 		if x == t {
 			return
 		}
 	}
-	ws.tables = append(ws.tables, t)
+	*list = append(*list, t)
 }
 
 // begin registers the writes with the item cache.
@@ -64,20 +69,21 @@ type outcome int
 
 const (
 	applied   outcome = iota // 200
-	unchanged                // the backend refused without writing
-	unknown                  // error, 5xx, no answer: maybe written
+	unchanged                // a failed condition or cancelled transaction: nothing written
+	rejected                 // any other 4xx: an error, keys are invalidated
+	unknown                  // 5xx or no answer: maybe written
 )
 
 func writeOutcome(status int, body []byte, err error) outcome {
 	switch {
-	case err != nil:
+	case err != nil || status >= 500:
 		return unknown
 	case status == 200:
 		return applied
-	case status == 400 && (isErrorType(body, "ConditionalCheckFailedException") || isErrorType(body, "TransactionCanceledException")):
+	case isErrorType(body, "ConditionalCheckFailedException") || isErrorType(body, "TransactionCanceledException"):
 		return unchanged
 	}
-	return unknown
+	return rejected
 }
 
 // finish ends the writes of ws after an answer.
@@ -100,9 +106,14 @@ func (p *Proxy) finish(ws *writeSet, o outcome) {
 	}
 	if o != unchanged {
 		for _, t := range ws.tables {
-			if p.schemas.known(t) {
+			if p.schemas.seen(t) {
 				p.dropTable(t)
 			}
+		}
+	}
+	if o == applied || o == unknown {
+		for _, t := range ws.mismatched {
+			p.tableGone(t)
 		}
 	}
 }
@@ -114,13 +125,13 @@ func (p *Proxy) sendWrite(ctx context.Context, req *wire.Request, body []byte, w
 	status, out, err := p.callReq(ctx, req, body)
 	p.finish(ws, writeOutcome(status, out, err))
 	if err == nil && status != 200 {
-		p.noteError(req.Body, out, len(ws.items) > 0 && len(ws.tables) == 0)
+		p.noteError(req.Body, out, len(ws.items) > 0 && len(ws.mismatched) == 0)
 	}
 	return status, out, err
 }
 
 // keyFor returns the item-cache key of a decoded key or item of table, or
-// "" (and records the table as written at an unknown key).
+// "" (recording the table when its learned schema does not fit).
 func (p *Proxy) keyFor(ctx context.Context, req *wire.Request, ws *writeSet, tableName string, it ddb.Item, exactKey bool) string {
 	table := tableFromName(tableName)
 	if table == "" {
@@ -137,7 +148,7 @@ func (p *Proxy) keyFor(ctx context.Context, req *wire.Request, ws *writeSet, tab
 	}
 	// The backend should refuse this item; if it does not, the learned
 	// schema is stale.
-	ws.addTable(table)
+	addName(&ws.mismatched, table)
 	return ""
 }
 
