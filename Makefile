@@ -32,8 +32,11 @@ deps:
 # All tests: Go tests with the race detector, then the AWS CLI and boto3 tests.
 test: deps test-go test-cli
 
-test-go:
+# Every Go test, then the store's SDK suite again through the caching proxy
+# (which must be invisible except for speed).
+test-go: build
 	$(GO) test -race -count=1 -timeout 15m ./...
+	DYNAX_TEST_VIA_PROXY=$(abspath $(BIN)) $(GO) test -count=1 -timeout 10m ./store
 
 test-cli: build
 	./scripts/cli_test.sh ./$(BIN)
