@@ -38,9 +38,13 @@ test-go: build
 	$(GO) test -race -count=1 -timeout 15m ./...
 	DYNAX_TEST_VIA_PROXY=$(abspath $(BIN)) $(GO) test -count=1 -timeout 10m ./store
 
+# The AWS CLI and boto3 against the storage node, then against `dynax serve`
+# (the caching proxy in front of it).
 test-cli: build
 	./scripts/cli_test.sh ./$(BIN)
 	/usr/bin/python3 ./scripts/boto3_test.py ./$(BIN)
+	DYNAX_VIA=serve ./scripts/cli_test.sh ./$(BIN)
+	DYNAX_VIA=serve /usr/bin/python3 ./scripts/boto3_test.py ./$(BIN)
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

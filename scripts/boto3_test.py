@@ -23,7 +23,11 @@ except ImportError:
 
 def start_node(binary, tmp):
     log = open(os.path.join(tmp, "node.log"), "w+")
-    proc = subprocess.Popen([binary, "store", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
+    # DYNAX_VIA=serve: the all-in-one node (caching proxy in front of the store).
+    args = [binary, "store"]
+    if os.environ.get("DYNAX_VIA") == "serve":
+        args = [binary, "serve", "--store-listen", ""]
+    proc = subprocess.Popen(args + ["--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
                             stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         log.seek(0)
