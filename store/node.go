@@ -46,6 +46,11 @@ type Options struct {
 	CreateDelay time.Duration
 	// CacheBytes is Pebble's block cache size. Default 64 MiB.
 	CacheBytes int64
+	// WALMinSyncInterval is the shortest time between two WAL syncs: writes
+	// arriving meanwhile wait and share the next sync (bigger group
+	// commits, fewer fsyncs, a little more latency). Default 0: sync as soon
+	// as a sync is due.
+	WALMinSyncInterval time.Duration
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -75,6 +80,9 @@ func (o *Options) Validate() error {
 	}
 	if o.CreateDelay < 0 {
 		return errors.New("store: Options.CreateDelay must not be negative")
+	}
+	if o.WALMinSyncInterval < 0 {
+		return errors.New("store: Options.WALMinSyncInterval must not be negative")
 	}
 	return nil
 }
@@ -110,6 +118,7 @@ func Open(opts Options) (*Node, error) {
 		MemTableSize:                64 << 20,
 		MemTableStopWritesThreshold: 4,
 		Logger:                      quietLogger{opts.Logger},
+		WALMinSyncInterval:          func() time.Duration { return opts.WALMinSyncInterval },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)

@@ -27,6 +27,7 @@ type storeFlags struct {
 	account     string
 	createDelay time.Duration
 	noSync      bool
+	walInterval time.Duration
 	logLevel    string
 }
 
@@ -35,6 +36,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.StringVar(&f.dataDir, "data-dir", "./dynax-data", "directory holding the node's data")
 	fs.StringVar(&f.account, "account", "000000000000", "AWS account id shown in ARNs")
 	fs.DurationVar(&f.createDelay, "create-delay", 0, "keep new tables CREATING (and deleted ones DELETING) this long, like DynamoDB (default 0: ACTIVE at once)")
+	fs.DurationVar(&f.walInterval, "wal-min-sync-interval", 0, "shortest time between two WAL syncs; writes arriving meanwhile share the next sync (bigger group commits for a little latency; default 0)")
 	fs.BoolVar(&f.noSync, "unsafe-no-sync", false, "do not sync the write-ahead log (faster, but acknowledged writes can be lost on a crash; default false)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -135,11 +137,12 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 // openNode opens the store with the node flags.
 func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 	return store.Open(store.Options{
-		Dir:         f.dataDir,
-		Account:     f.account,
-		CreateDelay: f.createDelay,
-		NoSync:      f.noSync,
-		Logger:      log,
+		Dir:                f.dataDir,
+		Account:            f.account,
+		CreateDelay:        f.createDelay,
+		NoSync:             f.noSync,
+		WALMinSyncInterval: f.walInterval,
+		Logger:             log,
 	})
 }
 
