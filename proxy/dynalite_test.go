@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,13 @@ func startDynalite(t *testing.T) string {
 	t.Helper()
 	cli := os.Getenv("DYNAX_DYNALITE")
 	if cli == "" {
-		t.Fatal("DYNAX_DYNALITE is not set: install dynalite (npm install --prefix DIR dynalite) and set DYNAX_DYNALITE=DIR/node_modules/dynalite/cli.js")
+		// Where `make deps` installs it.
+		if home, err := os.UserHomeDir(); err == nil {
+			cli = filepath.Join(home, ".cache", "dynax", "dynalite", "node_modules", "dynalite", "cli.js")
+		}
+	}
+	if cli == "" {
+		t.Fatal("DYNAX_DYNALITE is not set: run `make deps`, or install dynalite (npm install --prefix DIR dynalite) and set DYNAX_DYNALITE=DIR/node_modules/dynalite/cli.js")
 	}
 	if _, err := os.Stat(cli); err != nil {
 		t.Fatalf("DYNAX_DYNALITE=%s: %v", cli, err)

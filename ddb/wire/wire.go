@@ -355,16 +355,39 @@ func checkAuth(r *fasthttp.Request) (region, access string, err *ddb.Error) {
 	var credential string
 	var msg strings.Builder
 	if auth != "" {
-		params := map[string]string{}
-		fields := strings.FieldsFunc(auth, func(r rune) bool { return r == ',' || r == ' ' })
-		for _, f := range fields[1:] {
-			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok {
-				params[k] = v
-			}
+		// Fields after the algorithm, separated by commas or spaces.
+		var signature, signed string
+		fields := auth
+		if i := strings.IndexAny(fields, ", "); i >= 0 {
+			fields = fields[i:]
+		} else {
+			fields = ""
 		}
-		for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
-			if params[p] == "" {
-				msg.WriteString("Authorization header requires '" + p + "' parameter. ")
+		for fields != "" {
+			i := 0
+			for i < len(fields) && (fields[i] == ',' || fields[i] == ' ') {
+				i++
+			}
+			fields = fields[i:]
+			j := strings.IndexAny(fields, ", ")
+			if j < 0 {
+				j = len(fields)
+			}
+			if k, v, ok := strings.Cut(fields[:j], "="); ok {
+				switch k {
+				case "Credential":
+					credential = v
+				case "Signature":
+					signature = v
+				case "SignedHeaders":
+					signed = v
+				}
+			}
+			fields = fields[j:]
+		}
+		for _, p := range [...]struct{ name, v string }{{"Credential", credential}, {"Signature", signature}, {"SignedHeaders", signed}} {
+			if p.v == "" {
+				msg.WriteString("Authorization header requires '" + p.name + "' parameter. ")
 			}
 		}
 		if len(r.Header.Peek("X-Amz-Date")) == 0 && len(r.Header.Peek("Date")) == 0 {
@@ -373,7 +396,6 @@ func checkAuth(r *fasthttp.Request) (region, access string, err *ddb.Error) {
 		if msg.Len() > 0 {
 			msg.WriteString("Authorization=" + auth)
 		}
-		credential = params["Credential"]
 	} else {
 		for _, p := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"} {
 			if len(args.Peek(p)) == 0 {
@@ -388,13 +410,16 @@ func checkAuth(r *fasthttp.Request) (region, access string, err *ddb.Error) {
 	if msg.Len() > 0 {
 		return "", "", ddb.IncompleteSignature(msg.String())
 	}
-	parts := strings.Split(strings.TrimRight(credential, "/"), "/")
-	if len(parts) != 5 {
+	// keyid/date/region/service/term, trailing slashes ignored.
+	scope := strings.TrimRight(credential, "/")
+	if strings.Count(scope, "/") != 4 {
 		return "", "", ddb.IncompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '" + credential + "'")
 	}
-	region = parts[2]
+	access, rest, _ := strings.Cut(scope, "/")
+	_, rest, _ = strings.Cut(rest, "/")
+	region, _, _ = strings.Cut(rest, "/")
 	if region == "" {
 		region = DefaultRegion
 	}
-	return region, parts[0], nil
+	return region, access, nil
 }
