@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -28,60 +27,11 @@ func qsN(s string) qsAV { return &types.AttributeValueMemberN{Value: s} }
 func qsB(b []byte) qsAV { return &types.AttributeValueMemberB{Value: b} }
 
 // qsText renders a value deterministically.
-func qsText(v qsAV) string {
-	switch x := v.(type) {
-	case nil:
-		return "<nil>"
-	case *types.AttributeValueMemberS:
-		return fmt.Sprintf("S:%q", x.Value)
-	case *types.AttributeValueMemberN:
-		return "N:" + x.Value
-	case *types.AttributeValueMemberB:
-		return fmt.Sprintf("B:%x", x.Value)
-	case *types.AttributeValueMemberBOOL:
-		return fmt.Sprintf("BOOL:%v", x.Value)
-	case *types.AttributeValueMemberNULL:
-		return "NULL"
-	case *types.AttributeValueMemberL:
-		parts := make([]string, len(x.Value))
-		for i, e := range x.Value {
-			parts[i] = qsText(e)
-		}
-		return "L[" + strings.Join(parts, ",") + "]"
-	case *types.AttributeValueMemberM:
-		return "M" + qsItemText(x.Value)
-	case *types.AttributeValueMemberSS:
-		s := slices.Clone(x.Value)
-		sort.Strings(s)
-		return fmt.Sprintf("SS%q", s)
-	case *types.AttributeValueMemberNS:
-		s := slices.Clone(x.Value)
-		sort.Strings(s)
-		return fmt.Sprintf("NS%v", s)
-	}
-	return fmt.Sprintf("?%T", v)
-}
-
-func qsItemText(it qsItem) string {
-	if it == nil {
-		return "<nil>"
-	}
-	keys := make([]string, 0, len(it))
-	for k := range it {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + qsText(it[k])
-	}
-	return "{" + strings.Join(parts, " ") + "}"
-}
 
 func qsItemsText(items []qsItem) string {
 	parts := make([]string, len(items))
 	for i, it := range items {
-		parts[i] = qsItemText(it)
+		parts[i] = itemText(it)
 	}
 	return strings.Join(parts, "\n")
 }
@@ -240,7 +190,7 @@ func qsRawOK(t testing.TB, ts *testServer, op, body string) map[string]any {
 func qsSortKeys(items []qsItem, attr string) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
-		out[i] = qsText(it[attr])
+		out[i] = avText(it[attr])
 	}
 	return out
 }
@@ -312,7 +262,7 @@ func qsCheckSortOrder(t *testing.T, ts *testServer, table string, values []qsAV,
 			var want []string
 			for _, x := range sorted {
 				if op.match(x) {
-					want = append(want, qsText(x))
+					want = append(want, avText(x))
 				}
 			}
 			for _, forward := range []bool{true, false} {
@@ -350,7 +300,7 @@ func qsCheckSortOrder(t *testing.T, ts *testServer, table string, values []qsAV,
 	// The whole partition, both ways.
 	var all []string
 	for _, x := range sorted {
-		all = append(all, qsText(x))
+		all = append(all, avText(x))
 	}
 	items, _ := qsQueryAll(t, ts, dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]qsAV{":p": qsS("p")}})
@@ -426,8 +376,8 @@ func TestQueryHashOnlyAndEmpty(t *testing.T) {
 	// next page is empty and has none.
 	out = qsQuery(t, ts, dynamodb.QueryInput{TableName: aws.String("qhash"), KeyConditions: map[string]types.Condition{
 		"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []qsAV{qsN("2")}}}, Limit: aws.Int32(1)})
-	if qsItemText(out.LastEvaluatedKey) != `{pk=N:2}` {
-		t.Fatalf("LastEvaluatedKey %s", qsItemText(out.LastEvaluatedKey))
+	if itemText(out.LastEvaluatedKey) != `{pk=N:2}` {
+		t.Fatalf("LastEvaluatedKey %s", itemText(out.LastEvaluatedKey))
 	}
 	out = qsQuery(t, ts, dynamodb.QueryInput{TableName: aws.String("qhash"), KeyConditions: map[string]types.Condition{
 		"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []qsAV{qsN("2")}}}, Limit: aws.Int32(1),
@@ -468,8 +418,8 @@ func TestQueryPaging(t *testing.T) {
 				if !forward {
 					want = 19 - i
 				}
-				if qsText(it["sk"]) != fmt.Sprintf("N:%d", want) {
-					t.Fatalf("limit %d forward %v: item %d is %s", limit, forward, i, qsItemText(it))
+				if avText(it["sk"]) != fmt.Sprintf("N:%d", want) {
+					t.Fatalf("limit %d forward %v: item %d is %s", limit, forward, i, itemText(it))
 				}
 			}
 		}
@@ -482,8 +432,8 @@ func TestQueryPaging(t *testing.T) {
 	in.ExpressionAttributeNames = map[string]string{"#o": "odd"}
 	in.ExpressionAttributeValues = map[string]qsAV{":p": qsS("p"), ":t": &types.AttributeValueMemberBOOL{Value: true}}
 	out := qsQuery(t, ts, in)
-	if out.Count != 2 || out.ScannedCount != 5 || qsItemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` {
-		t.Fatalf("filtered page: Count %d ScannedCount %d LEK %s", out.Count, out.ScannedCount, qsItemText(out.LastEvaluatedKey))
+	if out.Count != 2 || out.ScannedCount != 5 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` {
+		t.Fatalf("filtered page: Count %d ScannedCount %d LEK %s", out.Count, out.ScannedCount, itemText(out.LastEvaluatedKey))
 	}
 	in.ExclusiveStartKey = out.LastEvaluatedKey
 	in.ScanIndexForward = aws.Bool(false)
@@ -496,7 +446,7 @@ func TestQueryPaging(t *testing.T) {
 	in.Select = types.SelectCount
 	in.Limit = aws.Int32(4)
 	out = qsQuery(t, ts, in)
-	if out.Items != nil || out.Count != 4 || qsItemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` {
+	if out.Items != nil || out.Count != 4 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` {
 		t.Fatalf("COUNT page: %+v", out)
 	}
 }
@@ -549,7 +499,7 @@ func TestQueryPageSize(t *testing.T) {
 		if int(out.Count) != n || int(out.ScannedCount) != n {
 			t.Fatalf("page %d: Count %d ScannedCount %d, want %d", pi, out.Count, out.ScannedCount, n)
 		}
-		if got := qsText(out.Items[0]["sk"]); got != fmt.Sprintf("N:%d", wp[0]) {
+		if got := avText(out.Items[0]["sk"]); got != fmt.Sprintf("N:%d", wp[0]) {
 			t.Fatalf("page %d starts at %s", pi, got)
 		}
 		sum := 0
@@ -564,7 +514,7 @@ func TestQueryPageSize(t *testing.T) {
 			t.Fatalf("page %d: LastEvaluatedKey %v", pi, out.LastEvaluatedKey)
 		}
 		if !last {
-			if got := qsItemText(out.LastEvaluatedKey); got != fmt.Sprintf(`{pk=S:"p" sk=N:%d}`, wp[1]) {
+			if got := itemText(out.LastEvaluatedKey); got != fmt.Sprintf(`{pk=S:"p" sk=N:%d}`, wp[1]) {
 				t.Fatalf("page %d: LastEvaluatedKey %s", pi, got)
 			}
 		}
@@ -589,15 +539,15 @@ func TestQueryPageSizeBoundary(t *testing.T) {
 		ExpressionAttributeValues: map[string]qsAV{":p": qsS("p")}, Select: types.SelectCount, ConsistentRead: aws.Bool(true),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes}
 	out := qsQuery(t, ts, in)
-	if out.Count != 4 || qsItemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` || *out.ConsumedCapacity.CapacityUnits != 256 ||
+	if out.Count != 4 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` || *out.ConsumedCapacity.CapacityUnits != 256 ||
 		*out.ConsumedCapacity.Table.CapacityUnits != 256 {
-		t.Fatalf("exact 1 MB: Count %d LEK %s capacity %v", out.Count, qsItemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
+		t.Fatalf("exact 1 MB: Count %d LEK %s capacity %v", out.Count, itemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
 	}
 	it, _ := qsBigItem(t, 3, 1<<18-1)
 	qsPut(t, ts, "qedge", it)
 	out = qsQuery(t, ts, in)
-	if out.Count != 5 || qsItemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` || *out.ConsumedCapacity.CapacityUnits != 320 {
-		t.Fatalf("1 MB - 1: Count %d LEK %s capacity %v", out.Count, qsItemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
+	if out.Count != 5 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` || *out.ConsumedCapacity.CapacityUnits != 320 {
+		t.Fatalf("1 MB - 1: Count %d LEK %s capacity %v", out.Count, itemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
 	}
 	// A filter that matches nothing does not make the page longer.
 	in.FilterExpression = aws.String("attribute_exists(nothing)")
@@ -762,7 +712,7 @@ func TestQueryGlobalIndex(t *testing.T) {
 		if !forward {
 			wantLEK = `{c=S:"C" d=S:"f" pk=S:"a" sk=S:"a"}`
 		}
-		if g := qsItemText(out.LastEvaluatedKey); g != wantLEK {
+		if g := itemText(out.LastEvaluatedKey); g != wantLEK {
 			t.Fatalf("forward=%v LEK %s", forward, g)
 		}
 		paged, pages := qsQueryAll(t, ts, in)
@@ -857,7 +807,7 @@ func TestQueryLocalIndex(t *testing.T) {
 	in.Limit = aws.Int32(2)
 	out = qsQuery(t, ts, in)
 	qsWantItems(t, out.Items, []qsItem{items[3], items[0]})
-	if g := qsItemText(out.LastEvaluatedKey); g != `{d=S:"d1" pk=S:"p" sk=S:"1"}` {
+	if g := itemText(out.LastEvaluatedKey); g != `{d=S:"d1" pk=S:"p" sk=S:"1"}` {
 		t.Fatalf("LSI LEK %s", g)
 	}
 	in.ExclusiveStartKey = out.LastEvaluatedKey

@@ -52,7 +52,7 @@ func qsKeySet(t testing.TB, items []qsItem, attrs ...string) map[string]bool {
 	for _, it := range items {
 		var parts []string
 		for _, a := range attrs {
-			parts = append(parts, qsText(it[a]))
+			parts = append(parts, avText(it[a]))
 		}
 		k := strings.Join(parts, "|")
 		if set[k] {
@@ -71,7 +71,7 @@ func TestScanWholeTableAndSegments(t *testing.T) {
 		for s := 0; s < 1+p%4; s++ {
 			it := qsItem{"pk": qsS(fmt.Sprintf("part-%d", p)), "sk": qsN(fmt.Sprint(s)), "v": qsN(fmt.Sprint(p * s))}
 			qsPut(t, ts, "sseg", it)
-			want[qsText(it["pk"])+"|"+qsText(it["sk"])] = true
+			want[avText(it["pk"])+"|"+avText(it["sk"])] = true
 		}
 	}
 	check := func(name string, got map[string]bool) {
@@ -92,7 +92,7 @@ func TestScanWholeTableAndSegments(t *testing.T) {
 	check("scan", qsKeySet(t, items, "pk", "sk"))
 	// Items of one partition come out together, in sort key order.
 	for i := 1; i < len(items); i++ {
-		if qsText(items[i]["pk"]) == qsText(items[i-1]["pk"]) &&
+		if avText(items[i]["pk"]) == avText(items[i-1]["pk"]) &&
 			ddb.CompareNumbers(items[i]["sk"].(*types.AttributeValueMemberN).Value, items[i-1]["sk"].(*types.AttributeValueMemberN).Value) <= 0 {
 			t.Fatalf("partition out of order at %d", i)
 		}
@@ -218,7 +218,7 @@ func TestScanIndexes(t *testing.T) {
 		{"pk": qsS("a"), "sk": qsS("2"), "c": qsS("x"), "d": qsS("1")},
 	})
 	out := qsScan(t, ts, dynamodb.ScanInput{TableName: aws.String("sidx"), IndexName: aws.String("ginc"), Limit: aws.Int32(1)})
-	if g := qsItemText(out.LastEvaluatedKey); g != `{c=S:"x" d=S:"1" pk=S:"a" sk=S:"1"}` {
+	if g := itemText(out.LastEvaluatedKey); g != `{c=S:"x" d=S:"1" pk=S:"a" sk=S:"1"}` {
 		t.Fatalf("index scan LEK %s", g)
 	}
 	got, _ = qsScanAll(t, ts, dynamodb.ScanInput{TableName: aws.String("sidx"), IndexName: aws.String("gall"), Limit: aws.Int32(1)})
@@ -238,7 +238,7 @@ func TestScanIndexes(t *testing.T) {
 	}
 	// Local index: projected attributes by default, table items on request.
 	got, _ = qsScanAll(t, ts, dynamodb.ScanInput{TableName: aws.String("sidx"), IndexName: aws.String("lsiinc"), ConsistentRead: aws.Bool(true)})
-	slices.SortFunc(got, func(a, b qsItem) int { return strings.Compare(qsItemText(a), qsItemText(b)) })
+	slices.SortFunc(got, func(a, b qsItem) int { return strings.Compare(itemText(a), itemText(b)) })
 	qsWantItems(t, got, []qsItem{
 		{"pk": qsS("a"), "sk": qsS("1"), "c": qsS("x"), "d": qsS("1")},
 		{"pk": qsS("a"), "sk": qsS("2"), "c": qsS("x"), "d": qsS("1")},
@@ -250,8 +250,8 @@ func TestScanIndexes(t *testing.T) {
 		t.Fatalf("lsiinc ALL_ATTRIBUTES: %s", qsItemsText(got))
 	}
 	for _, it := range got {
-		if qsText(it["pk"]) == `S:"a"` && qsText(it["sk"]) == `S:"1"` && len(it) != 6 {
-			t.Fatalf("lsiinc ALL_ATTRIBUTES item: %s", qsItemText(it))
+		if avText(it["pk"]) == `S:"a"` && avText(it["sk"]) == `S:"1"` && len(it) != 6 {
+			t.Fatalf("lsiinc ALL_ATTRIBUTES item: %s", itemText(it))
 		}
 	}
 	out = qsScan(t, ts, dynamodb.ScanInput{TableName: aws.String("sidx"), IndexName: aws.String("lsiinc"), Select: types.SelectAllAttributes,
@@ -274,8 +274,8 @@ func TestScanPageSizeAndCapacity(t *testing.T) {
 	in := dynamodb.ScanInput{TableName: aws.String("sbig"), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 		FilterExpression: aws.String("sk = :none"), ExpressionAttributeValues: map[string]qsAV{":none": qsN("-1")}}
 	out := qsScan(t, ts, in)
-	if out.Count != 0 || out.ScannedCount != 7 || qsItemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:6}` {
-		t.Fatalf("page 1: Count %d ScannedCount %d LEK %s", out.Count, out.ScannedCount, qsItemText(out.LastEvaluatedKey))
+	if out.Count != 0 || out.ScannedCount != 7 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:6}` {
+		t.Fatalf("page 1: Count %d ScannedCount %d LEK %s", out.Count, out.ScannedCount, itemText(out.LastEvaluatedKey))
 	}
 	if want := float64((7*150000+4095)/4096) / 2; *out.ConsumedCapacity.CapacityUnits != want {
 		t.Fatalf("capacity %v want %v", *out.ConsumedCapacity.CapacityUnits, want)
