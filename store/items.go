@@ -208,38 +208,54 @@ func (n *Node) mutateItem(t *Table, key []byte, needOld bool, fn func(old ddb.It
 	if err != nil {
 		return err
 	}
-	if !m.del && m.put == nil {
-		return nil
-	}
-	if m.del && !found {
-		return nil
-	}
 	b := n.db.NewBatch()
 	defer b.Close()
-	if m.del {
-		err = b.Delete(key, nil)
-	} else {
-		err = b.Set(key, encodeItem(m.put, m.putSize), nil)
-	}
-	if err != nil {
-		return err
-	}
-	if err := t.writeIndexes(b, old, m.put); err != nil {
+	changed, err := t.addMutation(b, key, old, found, m)
+	if err != nil || !changed {
 		return err
 	}
 	if err := b.Commit(n.wopts); err != nil {
 		return err
 	}
-	st := n.cat.statsOf(t)
+	n.cat.statsOf(t).record(found, oldSize, m)
+	return nil
+}
+
+// addMutation adds m, applied to the item at key (currently old, found),
+// to b with its index changes. changed is false when m changes nothing.
+func (t *Table) addMutation(b *pebble.Batch, key []byte, old ddb.Item, found bool, m mutation) (changed bool, err error) {
 	switch {
 	case m.del:
+		if !found {
+			return false, nil
+		}
+		err = b.Delete(key, nil)
+	case m.put != nil:
+		err = b.Set(key, encodeItem(m.put, m.putSize), nil)
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var newItem ddb.Item
+	if !m.del {
+		newItem = m.put
+	}
+	return true, t.writeIndexes(b, old, newItem)
+}
+
+// record updates the statistics after a committed mutation of an item
+// that existed (found) with oldSize bytes.
+func (st *tableStats) record(found bool, oldSize int, m mutation) {
+	switch {
+	case m.del && found:
 		st.items.Add(-1)
 		st.bytes.Add(int64(-oldSize))
-	default:
+	case m.put != nil && !m.del:
 		if !found {
 			st.items.Add(1)
 		}
 		st.bytes.Add(int64(m.putSize - oldSize))
 	}
-	return nil
 }

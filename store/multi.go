@@ -115,26 +115,11 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiSt
 	defer b.Close()
 	changed := false
 	for i, m := range ms {
-		t := tables[i]
-		switch {
-		case m.del && cur[i].item != nil:
-			err = b.Delete(keys[i], nil)
-		case m.put != nil:
-			err = b.Set(keys[i], encodeItem(m.put, m.putSize), nil)
-		default:
-			continue
-		}
+		c, err := tables[i].addMutation(b, keys[i], cur[i].item, cur[i].item != nil, m)
 		if err != nil {
 			return err
 		}
-		changed = true
-		var newItem ddb.Item
-		if !m.del {
-			newItem = m.put
-		}
-		if err := t.writeIndexes(b, cur[i].item, newItem); err != nil {
-			return err
-		}
+		changed = changed || c
 	}
 	if !changed {
 		return nil
@@ -143,18 +128,7 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiSt
 		return err
 	}
 	for i, m := range ms {
-		st := n.cat.statsOf(tables[i])
-		found := cur[i].item != nil
-		switch {
-		case m.del && found:
-			st.items.Add(-1)
-			st.bytes.Add(int64(-cur[i].size))
-		case m.put != nil:
-			if !found {
-				st.items.Add(1)
-			}
-			st.bytes.Add(int64(m.putSize - cur[i].size))
-		}
+		n.cat.statsOf(tables[i]).record(cur[i].item != nil, cur[i].size, m)
 	}
 	return nil
 }
