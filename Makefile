@@ -59,7 +59,11 @@ bench:
 
 # Short fuzz runs of every fuzz target.
 fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzDecodeItem -fuzztime=30s ./ddb
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./expr
+	$(GO) test -run=NONE -fuzz=FuzzParsePartiQL -fuzztime=30s ./partiql
+	$(GO) test -run=NONE -fuzz=FuzzObjIter -fuzztime=30s ./proxy
+	$(GO) test -run=NONE -fuzz=FuzzRawItemKey -fuzztime=30s ./proxy
 
 clean:
 	rm -rf bin
