@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -14,9 +15,33 @@ func newFlagSet(name, summary string, out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: dynax %s [flags]\n\n%s\n\nFlags (each also settable as DYNAX_<FLAG>):\n", name, summary)
-		fs.PrintDefaults()
+		printDefaults(fs, out)
 	}
 	return fs
+}
+
+// printDefaults is flag.PrintDefaults that states every default, zero
+// values included (flag omits those), unless the text already says it.
+func printDefaults(fs *flag.FlagSet, out io.Writer) {
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if typ != "" {
+			line += " " + typ
+		}
+		def := f.DefValue
+		switch {
+		case strings.Contains(usage, "(default"), strings.Contains(usage, "default "):
+			def = ""
+		case def == "" || typ == "string":
+			def = strconv.Quote(def)
+		}
+		usage = strings.ReplaceAll(usage, "\n", "\n    \t")
+		if def != "" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(out, "%s\n    \t%s\n", line, usage)
+	})
 }
 
 // parseFlags applies DYNAX_* environment variables to flags not given on
