@@ -215,6 +215,15 @@ func (s *scanner) hex4() (int, bool) {
 	return int(n), true
 }
 
+// UnquoteString decodes one raw JSON string (quotes included, nothing
+// after it) with the same rules as the AttributeValue decoder: escapes,
+// surrogate pairs, and UTF-8 validity. ok is false for anything else.
+func UnquoteString(raw []byte) (string, bool) {
+	s := scanner{b: raw}
+	out, err := s.str()
+	return out, err == nil && s.i == len(raw)
+}
+
 // skip skips any JSON value.
 func (s *scanner) skip() error {
 	switch s.kind() {

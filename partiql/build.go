@@ -488,14 +488,7 @@ func (b *Builder) Cond(e Expr) (string, error) {
 			}
 			return "", at(msgUnrecognizedFunc+x.Name, x.Pos)
 		}
-		args := make([]string, len(x.Args))
-		for i, a := range x.Args {
-			var err error
-			if args[i], err = b.operand(a); err != nil {
-				return "", err
-			}
-		}
-		return x.Name + "(" + strings.Join(args, ", ") + ")", nil
+		return renderCall(x, b.operand)
 	case *Lit:
 		if x.Missing {
 			return "", ddb.Validation(msgMissingCompare)
@@ -580,14 +573,7 @@ func (b *Builder) operand(e Expr) (string, error) {
 		}
 	case *Call:
 		if x.Name == "size" || condFuncs[x.Name] {
-			args := make([]string, len(x.Args))
-			for i, a := range x.Args {
-				var err error
-				if args[i], err = b.operand(a); err != nil {
-					return "", err
-				}
-			}
-			return x.Name + "(" + strings.Join(args, ", ") + ")", nil
+			return renderCall(x, b.operand)
 		}
 		return "", at(msgUnrecognizedFunc+x.Name, x.Pos)
 	case *Binary:
@@ -683,14 +669,7 @@ func (b *Builder) updValue(e Expr) (string, error) {
 	case *Call:
 		switch x.Name {
 		case "list_append", "if_not_exists":
-			args := make([]string, len(x.Args))
-			for i, a := range x.Args {
-				var err error
-				if args[i], err = b.updOperand(a); err != nil {
-					return "", err
-				}
-			}
-			return x.Name + "(" + strings.Join(args, ", ") + ")", nil
+			return renderCall(x, b.updOperand)
 		}
 		return "", at(msgUnrecognizedFunc+x.Name, x.Pos)
 	case *Is:
@@ -722,4 +701,16 @@ func (b *Builder) updOperand(e Expr) (string, error) {
 		return b.updValue(x)
 	}
 	return b.updValue(e)
+}
+
+// renderCall renders function call x with each argument rendered by arg.
+func renderCall(x *Call, arg func(Expr) (string, error)) (string, error) {
+	args := make([]string, len(x.Args))
+	for i, a := range x.Args {
+		var err error
+		if args[i], err = arg(a); err != nil {
+			return "", err
+		}
+	}
+	return x.Name + "(" + strings.Join(args, ", ") + ")", nil
 }

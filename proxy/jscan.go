@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"unicode/utf8"
+
+	"github.com/dynax/dynax/ddb"
 )
 
 // A small strict JSON scanner over raw request and response bodies. The hit
@@ -217,69 +219,13 @@ func plainString(s []byte) ([]byte, bool) {
 }
 
 // unquote decodes the raw JSON string s (quotes included). ok is false for
-// an invalid string or invalid UTF-8.
+// an invalid string or invalid UTF-8. Plain strings are sliced; others go
+// through the AttributeValue decoder's string rules.
 func unquote(s []byte) (string, bool) {
 	if p, ok := plainString(s); ok {
 		return string(p), true
 	}
-	if len(s) < 2 || s[0] != '"' || skipString(s, 0) != len(s) {
-		return "", false
-	}
-	buf := make([]byte, 0, len(s))
-	for i := 1; i < len(s)-1; {
-		c := s[i]
-		if c != '\\' {
-			buf = append(buf, c)
-			i++
-			continue
-		}
-		e := s[i+1]
-		i += 2
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r := hexVal(s[i : i+4])
-			i += 4
-			if r >= 0xD800 && r < 0xDC00 && i+6 <= len(s)-1 && s[i] == '\\' && s[i+1] == 'u' {
-				if r2 := hexVal(s[i+2 : i+6]); r2 >= 0xDC00 && r2 < 0xE000 {
-					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
-					i += 6
-				}
-			}
-			buf = utf8.AppendRune(buf, rune(r))
-		}
-	}
-	if !utf8.Valid(buf) {
-		return "", false
-	}
-	return string(buf), true
-}
-
-func hexVal(h []byte) int {
-	n := 0
-	for _, c := range h {
-		n <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			n |= int(c - '0')
-		case c >= 'a' && c <= 'f':
-			n |= int(c-'a') + 10
-		case c >= 'A' && c <= 'F':
-			n |= int(c-'A') + 10
-		}
-	}
-	return n
+	return ddb.UnquoteString(s)
 }
 
 // objIter walks the members of one JSON object without allocating:

@@ -43,27 +43,6 @@ func qsWantItems(t testing.TB, got, want []qsItem) {
 	}
 }
 
-// qsCreate creates a table; keys are "name:TYPE", partition key first.
-func qsCreate(t testing.TB, ts *testServer, name string, keys []string, mod ...func(*dynamodb.CreateTableInput)) {
-	t.Helper()
-	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
-	for i, k := range keys {
-		an, at, _ := strings.Cut(k, ":")
-		kt := types.KeyTypeHash
-		if i == 1 {
-			kt = types.KeyTypeRange
-		}
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(an), KeyType: kt})
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(an), AttributeType: types.ScalarAttributeType(at)})
-	}
-	for _, m := range mod {
-		m(in)
-	}
-	if _, err := ts.Client.CreateTable(bg, in); err != nil {
-		t.Fatalf("CreateTable %s: %v", name, err)
-	}
-}
-
 // qsAttr adds an attribute definition.
 func qsAttr(in *dynamodb.CreateTableInput, name, typ string) {
 	in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeType(typ)})
@@ -317,7 +296,7 @@ func qsCheckSortOrder(t *testing.T, ts *testServer, table string, values []qsAV,
 
 func TestQuerySortKeyNumbers(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qnum", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "qnum", []string{"pk:S", "sk:N"})
 	var values []qsAV
 	for _, s := range []string{"-10000000000", "-100.25", "-7.5", "-1", "-0.9", "-0.01", "-0.001", "0", "0.001", "0.01", "0.5",
 		"1", "1.5", "2", "3.14159", "9", "9.1", "10", "10.1", "99.1", "100", "1000000000000000000000", "1E-130", "-1E-130",
@@ -334,7 +313,7 @@ func TestQuerySortKeyNumbers(t *testing.T) {
 
 func TestQuerySortKeyStrings(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qstr", []string{"pk:S", "sk:S"})
+	itemsCreateTable(t, ts, "qstr", []string{"pk:S", "sk:S"})
 	var values []qsAV
 	for _, s := range []string{"a", "aa", "ab", "abc", "abd", "b", "B", "A", "10", "2", "1", "ü", "ünï", "z", "a b", "a\x7f", "a\u0001", "~", "ab\u00ff", "日本"} {
 		values = append(values, qsS(s))
@@ -345,7 +324,7 @@ func TestQuerySortKeyStrings(t *testing.T) {
 
 func TestQuerySortKeyBinary(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qbin", []string{"pk:S", "sk:B"})
+	itemsCreateTable(t, ts, "qbin", []string{"pk:S", "sk:B"})
 	var values []qsAV
 	for _, b := range [][]byte{{0x00}, {0x00, 0x00}, {0x00, 0x01}, {0x00, 0xff}, {0x01}, {0x10, 0x20}, {0x7f}, {0x80}, {0x80, 0x00},
 		{0xfe, 0xff}, {0xff}, {0xff, 0x00}, {0xff, 0xff}, {0xff, 0xff, 0xff}, []byte("abc")} {
@@ -358,7 +337,7 @@ func TestQuerySortKeyBinary(t *testing.T) {
 
 func TestQueryHashOnlyAndEmpty(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qhash", []string{"pk:N"})
+	itemsCreateTable(t, ts, "qhash", []string{"pk:N"})
 	qsPut(t, ts, "qhash", qsItem{"pk": qsN("1.5"), "x": qsS("a")})
 	qsPut(t, ts, "qhash", qsItem{"pk": qsN("2"), "x": qsS("b")})
 	out := qsQuery(t, ts, dynamodb.QueryInput{TableName: aws.String("qhash"), KeyConditionExpression: aws.String(":v = #k"),
@@ -389,7 +368,7 @@ func TestQueryHashOnlyAndEmpty(t *testing.T) {
 
 func TestQueryPaging(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qpage", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "qpage", []string{"pk:S", "sk:N"})
 	for i := 0; i < 20; i++ {
 		qsPut(t, ts, "qpage", qsItem{"pk": qsS("p"), "sk": qsN(fmt.Sprint(i)), "odd": &types.AttributeValueMemberBOOL{Value: i%2 == 1}})
 	}
@@ -467,7 +446,7 @@ func qsBigItem(t testing.TB, i, size int) (qsItem, int) {
 
 func TestQueryPageSize(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qbig", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "qbig", []string{"pk:S", "sk:N"})
 	// 25 items of about 100 KB: a page holds the items read until the
 	// total reaches 1 MB, the item that crosses included.
 	var sizes []int
@@ -527,7 +506,7 @@ func TestQueryPageSize(t *testing.T) {
 
 func TestQueryPageSizeBoundary(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qedge", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "qedge", []string{"pk:S", "sk:N"})
 	// Four items of exactly 256 KB reach 1 MB: the page ends there. With
 	// the fourth one byte smaller the total stays under 1 MB and the page
 	// goes on to the fifth item.
@@ -559,7 +538,7 @@ func TestQueryPageSizeBoundary(t *testing.T) {
 
 func TestQueryFiltersAndCounts(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qfilt", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "qfilt", []string{"pk:S", "sk:N"})
 	for i := 0; i < 10; i++ {
 		it := qsItem{"pk": qsS("p"), "sk": qsN(fmt.Sprint(i)), "n": qsN(fmt.Sprint(i % 4)),
 			"m": &types.AttributeValueMemberM{Value: qsItem{"tag": qsS(fmt.Sprintf("t%d", i%3))}}}
@@ -615,7 +594,7 @@ func TestQueryFiltersAndCounts(t *testing.T) {
 
 func TestQueryProjections(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qproj", []string{"pk:S", "sk:S"})
+	itemsCreateTable(t, ts, "qproj", []string{"pk:S", "sk:S"})
 	qsPut(t, ts, "qproj", qsItem{"pk": qsS("p"), "sk": qsS("1"), "b": qsS("b1"),
 		"e": &types.AttributeValueMemberM{Value: qsItem{"a": qsS("ea"), "d": qsS("ed"), "z": qsS("ez")}},
 		"f": &types.AttributeValueMemberL{Value: []qsAV{qsS("f0"), qsS("f1"), qsS("f2")}}})
@@ -654,7 +633,7 @@ func TestQueryProjections(t *testing.T) {
 // (c, ALL) and ginc (c, d, INCLUDE e).
 func qsIndexTable(t testing.TB, ts *testServer, name string) {
 	t.Helper()
-	qsCreate(t, ts, name, []string{"pk:S", "sk:S"}, func(in *dynamodb.CreateTableInput) {
+	itemsCreateTable(t, ts, name, []string{"pk:S", "sk:S"}, func(in *dynamodb.CreateTableInput) {
 		qsAttr(in, "c", "S")
 		qsAttr(in, "d", "S")
 		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{
@@ -918,8 +897,8 @@ func TestQueryConsumedCapacity(t *testing.T) {
 func qsValidationServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := newTestServer(t)
-	qsCreate(t, ts, "vhash", []string{"a:S"})
-	qsCreate(t, ts, "vrange", []string{"a:S", "b:S"}, func(in *dynamodb.CreateTableInput) {
+	itemsCreateTable(t, ts, "vhash", []string{"a:S"})
+	itemsCreateTable(t, ts, "vrange", []string{"a:S", "b:S"}, func(in *dynamodb.CreateTableInput) {
 		qsAttr(in, "c", "S")
 		qsAttr(in, "d", "S")
 		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{
@@ -1122,7 +1101,7 @@ func TestQueryValidation(t *testing.T) {
 
 func TestQueryTableArn(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "qarn", []string{"pk:S"})
+	itemsCreateTable(t, ts, "qarn", []string{"pk:S"})
 	qsPut(t, ts, "qarn", qsItem{"pk": qsS("x")})
 	desc, err := ts.Client.DescribeTable(bg, &dynamodb.DescribeTableInput{TableName: aws.String("qarn")})
 	if err != nil {

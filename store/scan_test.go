@@ -65,7 +65,7 @@ func qsKeySet(t testing.TB, items []qsItem, attrs ...string) map[string]bool {
 
 func TestScanWholeTableAndSegments(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "sseg", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "sseg", []string{"pk:S", "sk:N"})
 	want := map[string]bool{}
 	for p := 0; p < 60; p++ {
 		for s := 0; s < 1+p%4; s++ {
@@ -130,7 +130,7 @@ func TestScanWholeTableAndSegments(t *testing.T) {
 
 func TestScanFiltersSelectAndProjection(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "sfilt", []string{"pk:N"})
+	itemsCreateTable(t, ts, "sfilt", []string{"pk:N"})
 	for i := 0; i < 30; i++ {
 		it := qsItem{"pk": qsN(fmt.Sprint(i)), "mod": qsN(fmt.Sprint(i % 5)), "name": qsS(fmt.Sprintf("n%02d", i))}
 		if i%3 == 0 {
@@ -264,7 +264,7 @@ func TestScanIndexes(t *testing.T) {
 
 func TestScanPageSizeAndCapacity(t *testing.T) {
 	ts := newTestServer(t)
-	qsCreate(t, ts, "sbig", []string{"pk:S", "sk:N"})
+	itemsCreateTable(t, ts, "sbig", []string{"pk:S", "sk:N"})
 	for i := 0; i < 14; i++ {
 		it, _ := qsBigItem(t, i, 150000)
 		qsPut(t, ts, "sbig", it)
