@@ -28,11 +28,32 @@ type backfillID struct {
 
 const backfillChunk = 128
 
+// ttlBackfill is the backfill "index name" of the TTL indexing pass
+// (not a valid index name, so it never collides with one).
+const ttlBackfill = "\x00ttl"
+
 // startBackfills starts a backfill for every Backfilling index of t that
 // has none running. The caller holds c.mu.
 func (c *catalog) startBackfills(t *Table) {
 	if c.closed {
 		return
+	}
+	if id := (backfillID{t.ID, ttlBackfill}); t.ttlEnabled() && !t.Desc.TTL.Indexed {
+		if _, running := c.backfills[id]; !running {
+			done := make(chan struct{})
+			c.backfills[id] = done
+			c.bfWG.Add(1)
+			go func() {
+				defer close(done)
+				defer c.bfWG.Done()
+				defer func() {
+					c.mu.Lock()
+					delete(c.backfills, id)
+					c.mu.Unlock()
+				}()
+				c.n.safely("ttl indexing", func() error { return c.n.indexTTL(t, c.bfStop) })
+			}()
+		}
 	}
 	for i := range t.Desc.GlobalIndexes {
 		g := &t.Desc.GlobalIndexes[i]

@@ -215,7 +215,7 @@ func opBatchWriteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 		}
 	}
 	if len(targets) > 0 {
-		err = n.mutateMany(targets, false, func(cur []multiState) ([]mutation, error) {
+		err = n.mutateMany(targets, false, CauseBatchWrite, func(cur []multiState) ([]mutation, error) {
 			ms := make([]mutation, len(ops))
 			for i, op := range ops {
 				op.old, op.oldSize = cur[i].item, cur[i].size

@@ -164,7 +164,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	if err := setTable(b, t); err != nil {
 		return false, err
 	}
-	if err := b.Commit(c.n.wopts); err != nil {
+	if err := c.commitChange(b, nil, t); err != nil {
 		return false, err
 	}
 	c.nextID++
@@ -200,7 +200,7 @@ func (c *catalog) setStatus(name string, id uint64, status string) {
 	nt.Status = status
 	b := c.n.db.NewBatch()
 	defer b.Close()
-	if setTable(b, &nt) == nil && b.Commit(c.n.wopts) == nil {
+	if setTable(b, &nt) == nil && c.commitChange(b, t, &nt) == nil {
 		c.tables[name] = &nt
 	}
 }
@@ -209,6 +209,11 @@ func (c *catalog) setStatus(name string, id uint64, status string) {
 func (c *catalog) update(t *Table) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.updateLocked(t)
+}
+
+// updateLocked is update with c.mu held.
+func (c *catalog) updateLocked(t *Table) error {
 	cur, ok := c.tables[t.Name]
 	if !ok || cur.ID != t.ID {
 		return fmt.Errorf("update table %q: table changed concurrently", t.Name)
@@ -218,7 +223,8 @@ func (c *catalog) update(t *Table) error {
 	if err := setTable(b, t); err != nil {
 		return err
 	}
-	// Entries of indexes the update drops go in the same batch.
+	// Entries of indexes the update drops go in the same batch, and so
+	// does the TTL index when TTL is disabled.
 	for _, ix := range cur.indexDefs() {
 		if _, _, ok := t.Index(ix.IndexName); !ok {
 			p := indexPrefix(t.ID, ix.IndexName)
@@ -227,7 +233,13 @@ func (c *catalog) update(t *Table) error {
 			}
 		}
 	}
-	if err := b.Commit(c.n.wopts); err != nil {
+	if cur.ttlEnabled() && !t.ttlEnabled() {
+		p := ttlPrefix(t.ID)
+		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			return err
+		}
+	}
+	if err := c.commitChange(b, cur, t); err != nil {
 		return err
 	}
 	c.tables[t.Name] = t
@@ -265,7 +277,7 @@ func (c *catalog) remove(t *Table) (*Table, error) {
 		if err := setTable(b, &dt); err != nil {
 			return nil, err
 		}
-		if err := b.Commit(c.n.wopts); err != nil {
+		if err := c.commitChange(b, cur, &dt); err != nil {
 			return nil, err
 		}
 		c.tables[t.Name] = &dt
@@ -289,7 +301,9 @@ func (c *catalog) remove(t *Table) (*Table, error) {
 	return &dt, nil
 }
 
-// dropData deletes a table's catalog entry and items in one batch.
+// dropData deletes a table's catalog entry, items, index and TTL entries
+// in one batch, which also closes its stream and ends its change log with
+// a drop record (the log itself is reclaimed later, see retention.go).
 func (c *catalog) dropData(t *Table) error {
 	b := c.n.db.NewBatch()
 	defer b.Close()
@@ -301,10 +315,51 @@ func (c *catalog) dropData(t *Table) error {
 	if err := b.DeleteRange(lo, hi, nil); err != nil {
 		return err
 	}
+	p := ttlPrefix(t.ID)
+	if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+		return err
+	}
 	if err := b.Delete(catalogKey(t.Name), nil); err != nil {
 		return err
 	}
-	return b.Commit(c.n.wopts)
+	tk, lt, err := c.n.clog.addDrop(b, t)
+	if err == nil {
+		err = c.commitChange(b, t, nil)
+	}
+	c.n.clog.done(tk, err)
+	if err == nil {
+		lt.dropped.Store(true)
+	}
+	return err
+}
+
+// commitChange commits b, which changes table old into new (nil: created
+// or deleted), together with the stream changes that implies.
+func (c *catalog) commitChange(b *pebble.Batch, old, new *Table) error {
+	finish, err := c.n.streams.prepare(b, old, new)
+	if err != nil {
+		return err
+	}
+	err = b.Commit(c.n.wopts)
+	finish(err == nil)
+	return err
+}
+
+// modify applies fn to a copy of table name (if it still has id) and
+// stores the result when fn returns true.
+func (c *catalog) modify(name string, id uint64, fn func(*Table) bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tables[name]
+	if !ok || t.ID != id || c.closed {
+		return nil
+	}
+	nt := *t
+	nt.Desc = t.Desc.clone()
+	if !fn(&nt) {
+		return nil
+	}
+	return c.updateLocked(&nt)
 }
 
 func (c *catalog) stop() {

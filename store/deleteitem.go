@@ -83,7 +83,7 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	if r.cond == nil && !r.allOld && r.in.ReturnConsumedCapacity == nil {
 		write = n.mutateBlind // nothing looks at the current item
 	}
-	err = write(t, t.engineKey(pk, sk), func(cur ddb.Item, curSize int) (mutation, error) {
+	err = write(t, t.engineKey(pk, sk), CauseDelete, func(cur ddb.Item, curSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
 			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
 		}

@@ -105,22 +105,45 @@ func (t *Table) engineKey(pk, sk ddb.Value) []byte {
 	return itemKey(make([]byte, 0, 32+len(pk.S)+len(pk.B)+len(sk.S)+len(sk.B)), t.ID, pk, sk)
 }
 
+// getStored returns a private copy of the stored value at key (size
+// prefix + JSON); found is false when absent.
+func (n *Node) getStored(key []byte) (stored []byte, found bool, err error) {
+	v, closer, err := n.db.Get(key)
+	if err == pebble.ErrNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), true, nil
+}
+
 // getRaw reads the stored JSON of an item; found is false when absent.
 // The returned slice is a private copy.
 func (n *Node) getRaw(key []byte) (js []byte, size int, found bool, err error) {
-	v, closer, err := n.db.Get(key)
-	if err == pebble.ErrNotFound {
-		return nil, 0, false, nil
+	stored, found, err := n.getStored(key)
+	if err != nil || !found {
+		return nil, 0, false, err
 	}
+	size, js, err = splitStored(stored)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	defer closer.Close()
-	size, body, err := splitStored(v)
+	return js, size, true, nil
+}
+
+// getItem reads and decodes an item.
+func (n *Node) getItem(key []byte) (ddb.Item, int, bool, error) {
+	js, size, found, err := n.getRaw(key)
+	if err != nil || !found {
+		return nil, 0, found, err
+	}
+	it, err := ddb.DecodeItem(js)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	return append([]byte(nil), body...), size, true, nil
+	return it, size, true, nil
 }
 
 // storedSize returns the size of a stored item without decoding it.
@@ -137,17 +160,30 @@ func (n *Node) storedSize(key []byte) (size int, found bool, err error) {
 	return size, err == nil, err
 }
 
-// getItem reads and decodes an item.
-func (n *Node) getItem(key []byte) (ddb.Item, int, bool, error) {
-	js, size, found, err := n.getRaw(key)
+// currentItem is an item as read under its lock before a mutation.
+type currentItem struct {
+	stored []byte   // stored form; nil when absent
+	item   ddb.Item // decoded; nil when absent or not decoded
+	size   int
+}
+
+// readCurrent reads the item at key, decoding it when decode is true.
+func (n *Node) readCurrent(key []byte, decode bool) (currentItem, error) {
+	stored, found, err := n.getStored(key)
 	if err != nil || !found {
-		return nil, 0, found, err
+		return currentItem{}, err
 	}
-	it, err := ddb.DecodeItem(js)
+	size, js, err := splitStored(stored)
 	if err != nil {
-		return nil, 0, false, err
+		return currentItem{}, err
 	}
-	return it, size, true, nil
+	cur := currentItem{stored: stored, size: size}
+	if decode {
+		if cur.item, err = ddb.DecodeItem(js); err != nil {
+			return currentItem{}, err
+		}
+	}
+	return cur, nil
 }
 
 // Mutation is the outcome of a mutate callback.
@@ -161,21 +197,22 @@ type mutation struct {
 }
 
 // mutate runs fn on the current state of one item while holding that
-// item's write lock and commits what fn decides, durably. old is nil when
-// the item does not exist. An error from fn aborts without writing.
-func (n *Node) mutate(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
-	return n.mutateItem(t, key, true, fn)
+// item's write lock and commits what fn decides, durably, with its change
+// record. old is nil when the item does not exist. An error from fn aborts
+// without writing.
+func (n *Node) mutate(t *Table, key []byte, cause Cause, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	return n.mutateItem(t, key, cause, true, fn)
 }
 
 // mutateBlind is mutate for writes that never look at the current item (no
-// condition, no old image returned): the item is then read only for its
-// size, and decoded only if an index of the table needs the old image.
-// fn receives a nil item even when one exists.
-func (n *Node) mutateBlind(t *Table, key []byte, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
-	return n.mutateItem(t, key, false, fn)
+// condition, no old image returned): the item is then read but decoded only
+// if an index or TTL of the table needs the old image. fn receives a nil
+// item even when one exists.
+func (n *Node) mutateBlind(t *Table, key []byte, cause Cause, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+	return n.mutateItem(t, key, cause, false, fn)
 }
 
-func (n *Node) mutateItem(t *Table, key []byte, needOld bool, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
 	if n.marks.marked(key) {
 		return ddb.TransactionConflict(msgTxnOngoing)
 	}
@@ -189,60 +226,104 @@ func (n *Node) mutateItem(t *Table, key []byte, needOld bool, fn func(old ddb.It
 		return ddb.ResourceNotFound("Requested resource not found")
 	}
 	t = cur
-	var old ddb.Item
-	var oldSize int
-	var found bool
-	var err error
-	if needOld || len(t.indexDefs()) > 0 {
-		old, oldSize, found, err = n.getItem(key)
-	} else {
-		oldSize, found, err = n.storedSize(key)
-	}
+	old, err := n.readCurrent(key, needOld || t.needsOldImage())
 	if err != nil {
 		return err
 	}
-	if !found {
-		old = nil
-	}
-	m, err := fn(old, oldSize)
+	m, err := fn(old.item, old.size)
 	if err != nil {
 		return err
 	}
 	b := n.db.NewBatch()
 	defer b.Close()
-	changed, err := t.addMutation(b, key, old, found, m)
+	newStored, changed, err := t.addMutation(b, key, old, m)
 	if err != nil || !changed {
 		return err
 	}
-	if err := b.Commit(n.wopts); err != nil {
+	var tk logTicket
+	if !unchanged(old, newStored, m.put) {
+		if tk, err = n.clog.append(b, cause, []itemChange{{lt: n.clog.table(t), old: old.stored, new: newStored}}); err != nil {
+			n.clog.done(tk, err)
+			return err
+		}
+	}
+	err = b.Commit(n.wopts)
+	n.clog.done(tk, err)
+	if err != nil {
 		return err
 	}
-	n.cat.statsOf(t).record(found, oldSize, m)
+	n.cat.statsOf(t).record(old.stored != nil, old.size, m)
 	return nil
 }
 
-// addMutation adds m, applied to the item at key (currently old, found),
-// to b with its index changes. changed is false when m changes nothing.
-func (t *Table) addMutation(b *pebble.Batch, key []byte, old ddb.Item, found bool, m mutation) (changed bool, err error) {
+// unchanged reports whether putting the item newStored (decoded: put) over
+// old changes nothing, in which case no change record is written, as
+// DynamoDB Streams writes none.
+func unchanged(old currentItem, newStored []byte, put ddb.Item) bool {
+	if old.stored == nil || newStored == nil {
+		return false
+	}
+	if string(old.stored) == string(newStored) {
+		return true
+	}
+	newSize, _ := binary.Uvarint(newStored)
+	if int(newSize) != old.size {
+		return false
+	}
+	it := old.item
+	if it == nil {
+		_, js, err := splitStored(old.stored)
+		if err != nil {
+			return false
+		}
+		if it, err = ddb.DecodeItem(js); err != nil {
+			return false
+		}
+	}
+	return itemsEqual(it, put)
+}
+
+// itemsEqual reports whether a and b hold the same attributes and values.
+func itemsEqual(a, b ddb.Item) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !ddb.Equal(av, bv) {
+			return false
+		}
+	}
+	return true
+}
+
+// addMutation adds m, applied to the item at key (currently old), to b with
+// its index and TTL entries. It returns the new stored item (nil for a
+// delete); changed is false when m changes nothing.
+func (t *Table) addMutation(b *pebble.Batch, key []byte, old currentItem, m mutation) (newStored []byte, changed bool, err error) {
 	switch {
 	case m.del:
-		if !found {
-			return false, nil
+		if old.stored == nil {
+			return nil, false, nil
 		}
 		err = b.Delete(key, nil)
 	case m.put != nil:
-		err = b.Set(key, encodeItem(m.put, m.putSize), nil)
+		newStored = encodeItem(m.put, m.putSize)
+		err = b.Set(key, newStored, nil)
 	default:
-		return false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	var newItem ddb.Item
 	if !m.del {
 		newItem = m.put
 	}
-	return true, t.writeIndexes(b, old, newItem)
+	if err := t.writeIndexes(b, old.item, newItem); err != nil {
+		return nil, false, err
+	}
+	return newStored, true, t.writeTTLEntry(b, key, old.item, newItem)
 }
 
 // record updates the statistics after a committed mutation of an item

@@ -76,9 +76,10 @@ type multiState struct {
 // mutateMany atomically applies fn's decisions to several items: with
 // txn=true the keys are first marked (conflict → errConflict with the index
 // of the conflicting target), then all locks are taken, the tables and
-// items re-read, fn called, and one batch committed durably. fn returns
-// one mutation per target (zero value: unchanged). Targets must be distinct.
-func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiState) ([]mutation, error)) error {
+// items re-read, fn called, and one batch committed durably with the
+// change records. fn returns one mutation per target (zero value:
+// unchanged). Targets must be distinct.
+func (n *Node) mutateMany(targets []multiTarget, txn bool, cause Cause, fn func(cur []multiState) ([]mutation, error)) error {
 	keys := make([][]byte, len(targets))
 	for i, tg := range targets {
 		keys[i] = tg.key
@@ -92,6 +93,7 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiSt
 	unlock := n.locks.lockAll(keys)
 	defer unlock()
 	tables := make([]*Table, len(targets))
+	olds := make([]currentItem, len(targets))
 	cur := make([]multiState, len(targets))
 	for i, tg := range targets {
 		t, ok := n.cat.get(tg.table.Name)
@@ -99,13 +101,12 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiSt
 			return ddb.ResourceNotFound("Requested resource not found")
 		}
 		tables[i] = t
-		it, size, found, err := n.getItem(tg.key)
+		old, err := n.readCurrent(tg.key, true)
 		if err != nil {
 			return err
 		}
-		if found {
-			cur[i] = multiState{item: it, size: size}
-		}
+		olds[i] = old
+		cur[i] = multiState{item: old.item, size: old.size}
 	}
 	ms, err := fn(cur)
 	if err != nil {
@@ -114,21 +115,30 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, fn func(cur []multiSt
 	b := n.db.NewBatch()
 	defer b.Close()
 	changed := false
+	var changes []itemChange
 	for i, m := range ms {
-		c, err := tables[i].addMutation(b, keys[i], cur[i].item, cur[i].item != nil, m)
+		newStored, c, err := tables[i].addMutation(b, keys[i], olds[i], m)
 		if err != nil {
 			return err
 		}
 		changed = changed || c
+		if c && !unchanged(olds[i], newStored, m.put) {
+			changes = append(changes, itemChange{lt: n.clog.table(tables[i]), old: olds[i].stored, new: newStored})
+		}
 	}
 	if !changed {
 		return nil
 	}
-	if err := b.Commit(n.wopts); err != nil {
+	tk, err := n.clog.append(b, cause, changes)
+	if err == nil {
+		err = b.Commit(n.wopts)
+	}
+	n.clog.done(tk, err)
+	if err != nil {
 		return err
 	}
 	for i, m := range ms {
-		n.cat.statsOf(tables[i]).record(cur[i].item != nil, cur[i].size, m)
+		n.cat.statsOf(tables[i]).record(olds[i].stored != nil, olds[i].size, m)
 	}
 	return nil
 }

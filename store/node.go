@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -51,6 +52,19 @@ type Options struct {
 	// commits, fewer fsyncs, a little more latency). Default 0: sync as soon
 	// as a sync is due.
 	WALMinSyncInterval time.Duration
+	// TTLInterval is how often the Time to Live expirer looks for expired
+	// items (DynamoDB takes up to days; dynax deletes within about this
+	// long). Default 1s.
+	TTLInterval time.Duration
+	// StreamShardRollover is how long a stream shard stays open before it
+	// closes and a child shard opens. Default 4h.
+	StreamShardRollover time.Duration
+	// ChangeFeedRetention is how long the change log keeps records for the
+	// change feed (streams hold their own 24 hours on top). Default 5m.
+	ChangeFeedRetention time.Duration
+	// LogTrimInterval is how often records past every retention are
+	// reclaimed, and streams maintained (shard rollover, expiry). Default 1s.
+	LogTrimInterval time.Duration
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -64,6 +78,18 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.CacheBytes == 0 {
 		o.CacheBytes = 64 << 20
+	}
+	if o.TTLInterval == 0 {
+		o.TTLInterval = time.Second
+	}
+	if o.StreamShardRollover == 0 {
+		o.StreamShardRollover = 4 * time.Hour
+	}
+	if o.ChangeFeedRetention == 0 {
+		o.ChangeFeedRetention = 5 * time.Minute
+	}
+	if o.LogTrimInterval == 0 {
+		o.LogTrimInterval = time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -84,6 +110,15 @@ func (o *Options) Validate() error {
 	if o.WALMinSyncInterval < 0 {
 		return errors.New("store: Options.WALMinSyncInterval must not be negative")
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"TTLInterval", o.TTLInterval}, {"StreamShardRollover", o.StreamShardRollover},
+		{"ChangeFeedRetention", o.ChangeFeedRetention}, {"LogTrimInterval", o.LogTrimInterval}} {
+		if d.v < 0 {
+			return fmt.Errorf("store: Options.%s must not be negative", d.name)
+		}
+	}
 	return nil
 }
 
@@ -94,11 +129,15 @@ type Node struct {
 	wopts *pebble.WriteOptions
 	log   *slog.Logger
 
-	cat   *catalog
-	locks lockTable
-	marks txnMarks
-	idem  idemStore // ClientRequestToken table of TransactWriteItems
+	cat     *catalog
+	clog    *changeLog
+	streams *streamRegistry
+	locks   lockTable
+	marks   txnMarks
+	idem    idemStore // ClientRequestToken table of TransactWriteItems
 
+	stop      chan struct{} // closed by Close: background jobs end
+	bg        sync.WaitGroup
 	closeOnce sync.Once
 }
 
@@ -123,14 +162,22 @@ func Open(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
-	n := &Node{opts: opts, db: db, log: opts.Logger, wopts: pebble.Sync}
+	n := &Node{opts: opts, db: db, log: opts.Logger, wopts: pebble.Sync, stop: make(chan struct{})}
 	if opts.NoSync {
 		n.wopts = pebble.NoSync
 	}
-	if n.cat, err = loadCatalog(n); err != nil {
+	if n.clog, err = openChangeLog(n); err == nil {
+		if n.streams, err = loadStreams(n); err == nil {
+			n.cat, err = loadCatalog(n)
+		}
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
+	n.clog.attachTables(n.cat.tables)
+	n.every("ttl expirer", opts.TTLInterval, func() error { _, err := n.expireDue(); return err })
+	n.every("change log trimmer", opts.LogTrimInterval, n.maintainLogs)
 	return n, nil
 }
 
@@ -138,34 +185,83 @@ func Open(opts Options) (*Node, error) {
 func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
+		close(n.stop)
+		n.bg.Wait()
 		n.cat.stop()
+		n.clog.saveFloor()
 		err = n.db.Close()
 	})
 	return err
 }
 
+// every runs fn every interval in the background until Close, logging its
+// errors and recovering its panics.
+func (n *Node) every(name string, interval time.Duration, fn func() error) {
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-n.stop:
+				return
+			case <-tick.C:
+			}
+			n.safely(name, fn)
+		}
+	}()
+}
+
+// safely runs fn, logging an error or a recovered panic.
+func (n *Node) safely(name string, fn func() error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Error("background job panicked", "job", name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	if err := fn(); err != nil {
+		n.log.Error("background job failed", "job", name, "err", err)
+	}
+}
+
 // opFunc runs one operation on a decoded body.
 type opFunc func(n *Node, ctx context.Context, req *wire.Request) ([]byte, error)
 
-// ops maps DynamoDB operation names to their implementation. Each
-// operation's file registers itself in an init function.
-var ops = map[string]opFunc{}
+// ops maps DynamoDB operation names to their implementation, and
+// streamOps those of DynamoDB Streams. Each operation's file registers
+// itself in an init function.
+var (
+	ops       = map[string]opFunc{}
+	streamOps = map[string]opFunc{}
+)
 
-func register(name string, fn opFunc) { ops[name] = fn }
+func register(name string, fn opFunc)        { ops[name] = fn }
+func registerStreams(name string, fn opFunc) { streamOps[name] = fn }
+
+// opsOf returns the operations of a target prefix.
+func opsOf(prefix string) map[string]opFunc {
+	switch prefix {
+	case wire.PrefixDynamoDB:
+		return ops
+	case wire.PrefixStreams:
+		return streamOps
+	case wire.PrefixFeed:
+		return feedOps
+	}
+	return nil
+}
 
 // Known implements wire.Handler.
 func (n *Node) Known(prefix, op string) bool {
-	if prefix != wire.PrefixDynamoDB {
-		return false
-	}
-	_, ok := ops[op]
+	_, ok := opsOf(prefix)[op]
 	return ok
 }
 
 // ServeDynamoDB implements wire.Handler.
 func (n *Node) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte, err error) {
-	fn, ok := ops[req.Operation]
-	if !ok || req.Prefix != wire.PrefixDynamoDB {
+	fn, ok := opsOf(req.Prefix)[req.Operation]
+	if !ok {
 		return nil, ddb.UnknownOperation()
 	}
 	defer func() {

@@ -448,7 +448,7 @@ func (n *Node) pqlTxnWrite(plans []*pqlPlan, capacity *string) ([]byte, error) {
 	}
 	results := make([]pqlResult, len(plans))
 	reasons := make([]txReason, len(plans))
-	err := n.mutateMany(targets, true, func(cur []multiState) ([]mutation, error) {
+	err := n.mutateMany(targets, true, CausePartiQL, func(cur []multiState) ([]mutation, error) {
 		ms := make([]mutation, len(plans))
 		for i, pl := range plans {
 			m, res, err := pl.decide(cur[i].item, cur[i].size)

@@ -423,7 +423,7 @@ func (pl *pqlPlan) decide(cur ddb.Item, curSize int) (mutation, pqlResult, error
 // write runs a write statement on its own.
 func (n *Node) pqlWrite(pl *pqlPlan) (pqlResult, error) {
 	var res pqlResult
-	err := n.mutate(pl.t, pl.ekey, func(cur ddb.Item, curSize int) (mutation, error) {
+	err := n.mutate(pl.t, pl.ekey, CausePartiQL, func(cur ddb.Item, curSize int) (mutation, error) {
 		m, r, err := pl.decide(cur, curSize)
 		res = r
 		return m, err

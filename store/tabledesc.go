@@ -55,6 +55,9 @@ type TableExtra struct {
 
 	// UpdatingUntil: TableStatus reads UPDATING until this instant.
 	UpdatingUntil float64 `json:"updatingUntil,omitempty"`
+
+	// TTL is the Time to Live setting; nil if it was never set.
+	TTL *TTLState `json:"ttl,omitempty"`
 }
 
 // Throughput is provisioned capacity with its change history.
@@ -280,6 +283,10 @@ func (x TableExtra) clone() TableExtra {
 	if x.SSE != nil {
 		s := *x.SSE
 		y.SSE = &s
+	}
+	if x.TTL != nil {
+		s := *x.TTL
+		y.TTL = &s
 	}
 	y.OnDemand = cloneOnDemand(x.OnDemand)
 	y.Warm = cloneWarm(x.Warm)

@@ -807,6 +807,15 @@ func appendNew(dst []string, add ...string) []string {
 // milliseconds, UTC, without zone.
 func streamLabel(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000") }
 
+// nextStreamLabel returns the label one millisecond after label.
+func nextStreamLabel(label string) string {
+	t, err := time.Parse("2006-01-02T15:04:05.000", label)
+	if err != nil {
+		return label
+	}
+	return streamLabel(t.Add(time.Millisecond))
+}
+
 // kmsKeyArn returns the ARN of the KMS key a table is encrypted with: the
 // given key id, alias or ARN, or a (fictitious) AWS managed key.
 func (n *Node) kmsKeyArn(region string, keyID *string) string {

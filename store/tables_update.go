@@ -346,7 +346,12 @@ func (n *Node) applyTableUpdate(nt *Table, in *updateTableIn, now time.Time) (up
 	if s := in.StreamSpecification; s != nil {
 		updating = true
 		if *s.StreamEnabled {
-			d.Stream = &StreamState{Enabled: true, ViewType: *s.StreamViewType, Label: streamLabel(now)}
+			label := streamLabel(now)
+			if d.Stream != nil && d.Stream.Label >= label {
+				// Re-enabled within the millisecond: labels name streams.
+				label = nextStreamLabel(d.Stream.Label)
+			}
+			d.Stream = &StreamState{Enabled: true, ViewType: *s.StreamViewType, Label: label}
 		} else {
 			d.Stream.Enabled = false
 		}

@@ -410,7 +410,7 @@ func (n *Node) txApply(actions []*txAction, reasons []txReason) error {
 	for i, act := range actions {
 		targets[i] = multiTarget{table: act.t, key: act.ekey}
 	}
-	err := n.mutateMany(targets, true, func(cur []multiState) ([]mutation, error) {
+	err := n.mutateMany(targets, true, CauseTransactWrite, func(cur []multiState) ([]mutation, error) {
 		ms := make([]mutation, len(actions))
 		failed := false
 		for i, act := range actions {

@@ -139,7 +139,7 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	}
 	var old, cur ddb.Item
 	var oldSize, newSize int
-	err = n.mutate(t, t.engineKey(pk, sk), func(o ddb.Item, oSize int) (mutation, error) {
+	err = n.mutate(t, t.engineKey(pk, sk), CauseUpdate, func(o ddb.Item, oSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
 			return mutation{}, itemConditionFailed(o, r.oldOnErr)
 		}

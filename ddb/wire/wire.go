@@ -37,10 +37,12 @@ const MaxBodyBytes = 16 << 20
 // DefaultRegion is used when a request's credential scope names none.
 const DefaultRegion = "us-east-1"
 
-// Target prefixes of the two JSON services dynax speaks.
+// Target prefixes of the JSON services dynax speaks: DynamoDB, DynamoDB
+// Streams, and dynax's own change feed (package changefeed).
 const (
 	PrefixDynamoDB = "DynamoDB_20120810"
 	PrefixStreams  = "DynamoDBStreams_20120810"
+	PrefixFeed     = "DynaxChangeFeed_20261201"
 )
 
 // Request is one decoded API call.
@@ -250,6 +252,8 @@ func splitTarget(t []byte) (prefix, op string) {
 		prefix = PrefixDynamoDB
 	case string(p) == PrefixStreams:
 		prefix = PrefixStreams
+	case string(p) == PrefixFeed:
+		prefix = PrefixFeed
 	case string(p) == "DynamoDB_20111205":
 		prefix = PrefixDynamoDB
 	default:
