@@ -26,8 +26,11 @@ import (
 // testServer is a real node behind a real fasthttp server on a random
 // loopback port, with an AWS SDK client pointed at it.
 type testServer struct {
-	Node   *Node
+	Node *Node
+	// URL is where clients go (the proxy in front of the node when the
+	// suite runs via DYNAX_TEST_VIA_PROXY), Direct the node's own listener.
 	URL    string
+	Direct string
 	Client *dynamodb.Client
 }
 
@@ -52,6 +55,7 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 	srv := wire.NewServer(n, opts.Logger)
 	go func() { _ = srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	direct := url
 	if bin := os.Getenv("DYNAX_TEST_VIA_PROXY"); bin != "" {
 		url = startProxy(t, bin, url)
 	}
@@ -62,7 +66,7 @@ func newTestServerOpts(t testing.TB, opts Options) *testServer {
 		_ = srv.Shutdown()
 		_ = n.Close()
 	})
-	return &testServer{Node: n, URL: url, Client: client}
+	return &testServer{Node: n, URL: url, Direct: direct, Client: client}
 }
 
 // startProxy runs `bin proxy` in front of backend and returns its URL.

@@ -112,14 +112,21 @@ func (l *changeLog) firstAtOrAfter(lt *logTable, nanos int64, vis uint64) (uint6
 	return seq, nil
 }
 
-// trim deletes lt's records below needed and records the new horizon.
+// trim deletes lt's records below needed and records the new horizon:
+// one above the last record deleted, so a reader positioned at or after it
+// is not told it missed anything.
 func (l *changeLog) trim(lt *logTable, needed uint64) error {
-	b := l.n.db.NewBatch()
-	defer b.Close()
-	if err := b.DeleteRange(logKey(lt.id, 0), logKey(lt.id, needed), nil); err != nil {
+	last, found, err := l.lastBelow(lt.id, needed)
+	if err != nil || !found {
 		return err
 	}
-	gone := lt.dropped.Load() && needed > lt.last.Load()
+	b := l.n.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(logKey(lt.id, 0), logKey(lt.id, last+1), nil); err != nil {
+		return err
+	}
+	horizon := last + 1
+	gone := lt.dropped.Load() && last >= lt.last.Load()
 	var v [8]byte
 	if gone {
 		// The whole log of a deleted table: forget it, keeping the counter.
@@ -131,7 +138,7 @@ func (l *changeLog) trim(lt *logTable, needed uint64) error {
 			return err
 		}
 	} else {
-		binary.BigEndian.PutUint64(v[:], needed)
+		binary.BigEndian.PutUint64(v[:], horizon)
 		if err := b.Set(horizonKey(lt.id), v[:], nil); err != nil {
 			return err
 		}
@@ -140,11 +147,24 @@ func (l *changeLog) trim(lt *logTable, needed uint64) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return err
 	}
-	lt.horizon.Store(needed)
+	lt.horizon.Store(horizon)
 	if gone {
 		l.mu.Lock()
 		delete(l.tables, lt.id)
 		l.mu.Unlock()
 	}
 	return nil
+}
+
+// lastBelow returns the number of table id's last record below seq.
+func (l *changeLog) lastBelow(id, seq uint64) (uint64, bool, error) {
+	it, err := l.n.db.NewIter(&pebble.IterOptions{LowerBound: logKey(id, 0), UpperBound: logKey(id, seq)})
+	if err != nil {
+		return 0, false, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, false, it.Error()
+	}
+	return binary.BigEndian.Uint64(it.Key()[9:]), true, nil
 }

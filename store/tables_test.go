@@ -23,12 +23,18 @@ import (
 // success.
 func ctlRaw(t testing.TB, url, op, body string) (status int, errType, msg, raw string) {
 	t.Helper()
+	return targetRaw(t, url, "DynamoDB_20120810."+op, body)
+}
+
+// targetRaw is ctlRaw for any X-Amz-Target.
+func targetRaw(t testing.TB, url, target, body string) (status int, errType, msg, raw string) {
+	t.Helper()
 	req, err := http.NewRequest("POST", url+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	req.Header.Set("X-Amz-Target", target)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
 	req.Header.Set("X-Amz-Date", "20260101T000000Z")
 	resp, err := http.DefaultClient.Do(req)
