@@ -35,11 +35,11 @@ func buildBinary(t *testing.T) string {
 
 var addrRE = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
-// startStore starts `dynax store` on a free loopback port and returns the
-// process and its endpoint URL.
-func startStore(t *testing.T, bin, dir string) (*exec.Cmd, string) {
+// startStore starts `dynax store` (with extra flags) on a free loopback
+// port and returns the process and its endpoint URL.
+func startStore(t *testing.T, bin, dir string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "store", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	cmd := exec.Command(bin, append([]string{"store", "--listen", "127.0.0.1:0", "--data-dir", dir}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,11 @@ type storeFlags struct {
 	noSync      bool
 	walInterval time.Duration
 	logLevel    string
+	// Change log, streams and TTL.
+	ttlInterval     time.Duration
+	shardRollover   time.Duration
+	feedRetention   time.Duration
+	logTrimInterval time.Duration
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
@@ -39,6 +44,10 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.DurationVar(&f.walInterval, "wal-min-sync-interval", 0, "shortest time between two WAL syncs; writes arriving meanwhile share the next sync (bigger group commits for a little latency; default 0)")
 	fs.BoolVar(&f.noSync, "unsafe-no-sync", false, "do not sync the write-ahead log (faster, but acknowledged writes can be lost on a crash; default false)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&f.ttlInterval, "ttl-interval", time.Second, "how often the Time to Live expirer deletes expired items (DynamoDB takes up to days)")
+	fs.DurationVar(&f.shardRollover, "stream-shard-rollover", 4*time.Hour, "how long a DynamoDB Streams shard stays open before a child shard replaces it")
+	fs.DurationVar(&f.feedRetention, "changelog-retention", 5*time.Minute, "how long the change log keeps records for change-feed followers (streams keep 24h on top)")
+	fs.DurationVar(&f.logTrimInterval, "changelog-trim-interval", time.Second, "how often change records past every retention are reclaimed and stream shards rolled over")
 }
 
 func runStore(args []string, stdout, stderr io.Writer) int {
@@ -137,12 +146,16 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 // openNode opens the store with the node flags.
 func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 	return store.Open(store.Options{
-		Dir:                f.dataDir,
-		Account:            f.account,
-		CreateDelay:        f.createDelay,
-		NoSync:             f.noSync,
-		WALMinSyncInterval: f.walInterval,
-		Logger:             log,
+		Dir:                 f.dataDir,
+		Account:             f.account,
+		CreateDelay:         f.createDelay,
+		NoSync:              f.noSync,
+		WALMinSyncInterval:  f.walInterval,
+		TTLInterval:         f.ttlInterval,
+		StreamShardRollover: f.shardRollover,
+		ChangeFeedRetention: f.feedRetention,
+		LogTrimInterval:     f.logTrimInterval,
+		Logger:              log,
 	})
 }
 
