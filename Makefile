@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       := bin/dynax
-STATICCHECK_VERSION := 2026.2.2
+STATICCHECK_VERSION := v0.8.2
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
 DYNALITE_DIR ?= $(HOME)/.cache/dynax/dynalite
@@ -64,6 +64,8 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParsePartiQL -fuzztime=30s ./partiql
 	$(GO) test -run=NONE -fuzz=FuzzObjIter -fuzztime=30s ./proxy
 	$(GO) test -run=NONE -fuzz=FuzzRawItemKey -fuzztime=30s ./proxy
+	$(GO) test -run=NONE -fuzz=FuzzStreamsRequests -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
 
 clean:
 	rm -rf bin

@@ -77,16 +77,6 @@ func (c Cause) String() string {
 	return fmt.Sprintf("Cause(%d)", uint8(c))
 }
 
-// causeFromString is the inverse of Cause.String (0 when unknown).
-func causeFromString(s string) Cause {
-	for i, n := range causeNames {
-		if n == s && i > 0 {
-			return Cause(i)
-		}
-	}
-	return 0
-}
-
 // logKey is the engine key of record seq of table id.
 func logKey(id, seq uint64) []byte {
 	k := make([]byte, 17)
