@@ -55,7 +55,8 @@ var errorCases = []struct{ op, body string }{
 	{"CreateTable", `{"TableName":"errs","BillingMode":"PAY_PER_REQUEST","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}`},
 	{"DescribeTable", `{"TableName":"nope"}`},
 	{"Bogus", `{}`},
-	{"DynamoDBStreams_20120810.ListStreams", `{}`},
+	{"DynamoDBStreams_20120810.DescribeStream", `{"StreamArn":"arn:aws:dynamodb:us-east-1:000000000000:table/nope/stream/2026-01-01T00:00:00.000"}`},
+	{"DynamoDBStreams_20120810.GetRecords", `{}`},
 	{"GetItem", ``},
 }
 

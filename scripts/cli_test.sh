@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Drives a real dynax node with the AWS CLI (Debian's awscli). Usage:
 #   scripts/cli_test.sh path/to/dynax
+# With DYNAX_VIA=serve the node is `dynax serve` (the caching proxy in front of
+# the store), and the test also proves that the proxy served cache hits.
 set -euo pipefail
 BIN=$(realpath "${1:?usage: cli_test.sh path/to/dynax}")
 AWS=${AWS:-/usr/bin/aws}
@@ -15,51 +17,121 @@ start_node "$BIN" "$TMP"
 export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_DEFAULT_REGION=eu-west-1 AWS_PAGER=""
 ddb() { "$AWS" dynamodb --endpoint-url "$ENDPOINT" --output json "$@"; }
 ddbt() { "$AWS" dynamodb --endpoint-url "$ENDPOINT" --output text "$@"; }
+streams() { "$AWS" dynamodbstreams --endpoint-url "$ENDPOINT" --output text "$@"; }
 
 passed=0 failed=0
-check() { # check NAME GOT WANT
-  if [ "$2" == "$3" ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL $1: got [$2] want [$3]"; fi
+pass() { passed=$((passed+1)); }
+fail() { failed=$((failed+1)); echo "FAIL $*"; }
+
+# check NAME WANT CMD ARGS...: runs CMD; passes only when it exits 0 and prints
+# exactly WANT. A command that fails (an endpoint that is down, say) never
+# passes, whatever WANT is.
+check() {
+  local name=$1 want=$2 got rc=0
+  shift 2
+  got=$("$@" 2>"$TMP/stderr") || rc=$?
+  if [ "$rc" -ne 0 ]; then fail "$name: exit status $rc: $(head -c 400 "$TMP/stderr")"; return; fi
+  if [ "$got" == "$want" ]; then pass; else fail "$name: got [$got] want [$want]"; fi
 }
 
-ddb create-table --table-name cli_users \
+# check_error NAME CODE MESSAGE CMD ARGS...: CMD must fail with the AWS CLI's
+# service-error exit status 254 and print the error code and message.
+check_error() {
+  local name=$1 code=$2 msg=$3 out rc=0
+  shift 3
+  out=$("$@" 2>&1) || rc=$?
+  if [ "$rc" -ne 254 ]; then fail "$name: exit status $rc, want 254: $out"; return; fi
+  case "$out" in *"$code"*"$msg"*) pass;; *) fail "$name: got [$out] want $code: $msg";; esac
+}
+
+# cache_header CMD ARGS...: the x-dynax-cache response header of an AWS CLI
+# call, read from its --debug log ("" when absent).
+cache_header() {
+  "$AWS" --debug "$@" 2>&1 >/dev/null | grep -io "'x-dynax-cache': '[a-z]*'" | tail -1 | cut -d"'" -f4
+}
+
+check "create table" "ACTIVE" ddbt create-table --table-name cli_users \
   --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=N \
   --key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
-  --billing-mode PAY_PER_REQUEST >/dev/null
-check "table status" "$(ddbt describe-table --table-name cli_users --query Table.TableStatus)" "ACTIVE"
-check "table arn region" "$(ddbt describe-table --table-name cli_users --query Table.TableArn)" "arn:aws:dynamodb:eu-west-1:000000000000:table/cli_users"
-check "list tables" "$(ddbt list-tables --query 'TableNames[0]')" "cli_users"
+  --billing-mode PAY_PER_REQUEST --query TableDescription.TableStatus
+check "table status" "ACTIVE" ddbt describe-table --table-name cli_users --query Table.TableStatus
+check "table arn region" "arn:aws:dynamodb:eu-west-1:000000000000:table/cli_users" ddbt describe-table --table-name cli_users --query Table.TableArn
+check "list tables" "cli_users" ddbt list-tables --query 'TableNames[0]'
 
-ddb put-item --table-name cli_users --item '{"pk":{"S":"u1"},"sk":{"N":"1.50"},"name":{"S":"Ada"},"tags":{"SS":["a","b"]}}'
-check "get name" "$(ddbt get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --query Item.name.S)" "Ada"
-check "canonical number" "$(ddbt get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --query Item.sk.N)" "1.5"
+check "put item" "" ddb put-item --table-name cli_users --item '{"pk":{"S":"u1"},"sk":{"N":"1.50"},"name":{"S":"Ada"},"tags":{"SS":["a","b"]}}'
+check "get name" "Ada" ddbt get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --query Item.name.S
+check "canonical number" "1.5" ddbt get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --query Item.sk.N
+if [ "${DYNAX_VIA:-store}" = serve ]; then
+  # The two reads above filled the item cache: the next one is a hit, and a
+  # consistent read goes around the cache.
+  check "served from the cache" "hit" cache_header dynamodb --endpoint-url "$ENDPOINT" get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}'
+  check "consistent read bypasses the cache" "bypass" cache_header dynamodb --endpoint-url "$ENDPOINT" get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --consistent-read
+fi
 
-check "update returns" "$(ddbt update-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' \
+check "update returns" "1" ddbt update-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' \
   --update-expression 'SET #c = if_not_exists(#c, :z) + :one' --expression-attribute-names '{"#c":"count"}' \
-  --expression-attribute-values '{":one":{"N":"1"},":z":{"N":"0"}}' --return-values UPDATED_NEW --query Attributes.count.N)" "1"
+  --expression-attribute-values '{":one":{"N":"1"},":z":{"N":"0"}}' --return-values UPDATED_NEW --query Attributes.count.N
+check "read after update" "1" ddbt get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --query Item.count.N
 
-set +e
-out=$(ddb put-item --table-name cli_users --item '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --condition-expression 'attribute_not_exists(pk)' 2>&1)
-rc=$?
-set -e
-check "conditional failure exit code" "$rc" "254"
-case "$out" in *"ConditionalCheckFailedException"*"The conditional request failed"*) passed=$((passed+1));; *) failed=$((failed+1)); echo "FAIL conditional message: $out";; esac
+check_error "conditional failure" ConditionalCheckFailedException "The conditional request failed" \
+  ddb put-item --table-name cli_users --item '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}' --condition-expression 'attribute_not_exists(pk)'
+check_error "missing table" ResourceNotFoundException "Requested resource not found" \
+  ddb get-item --table-name missing_table --key '{"pk":{"S":"x"}}'
 
-set +e
-out=$(ddb get-item --table-name missing_table --key '{"pk":{"S":"x"}}' 2>&1)
-set -e
-case "$out" in *"ResourceNotFoundException"*"Requested resource not found"*) passed=$((passed+1));; *) failed=$((failed+1)); echo "FAIL missing table: $out";; esac
+check "batch write" "0" ddbt batch-write-item --query 'length(UnprocessedItems)' --request-items '{"cli_users":[{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"2"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"3"}}}}]}'
+check "query count" "2" ddbt query --table-name cli_users --key-condition-expression 'pk = :p AND sk > :s' --expression-attribute-values '{":p":{"S":"u2"},":s":{"N":"1"}}' --query Count
+if [ "${DYNAX_VIA:-store}" = serve ]; then
+  check "query served from the cache" "hit" cache_header dynamodb --endpoint-url "$ENDPOINT" query --table-name cli_users --key-condition-expression 'pk = :p AND sk > :s' --expression-attribute-values '{":p":{"S":"u2"},":s":{"N":"1"}}'
+fi
+check "scan count" "4" ddbt scan --table-name cli_users --select COUNT --query Count
+check "partiql" "3" ddbt execute-statement --statement "SELECT sk FROM cli_users WHERE pk = 'u2' AND sk = 3" --query 'Items[0].sk.N'
+check "transaction" "" ddb transact-write-items --transact-items '[{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"2"}}}}]'
+check "after transaction" "2" ddbt scan --table-name cli_users --select COUNT --query Count
 
-ddb batch-write-item --request-items '{"cli_users":[{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"2"}}}},{"PutRequest":{"Item":{"pk":{"S":"u2"},"sk":{"N":"3"}}}}]}' >/dev/null
-check "query count" "$(ddbt query --table-name cli_users --key-condition-expression 'pk = :p AND sk > :s' --expression-attribute-values '{":p":{"S":"u2"},":s":{"N":"1"}}' --query Count)" "2"
-check "scan count" "$(ddbt scan --table-name cli_users --select COUNT --query Count)" "4"
-check "partiql" "$(ddbt execute-statement --statement "SELECT sk FROM cli_users WHERE pk = 'u2' AND sk = 3" --query 'Items[0].sk.N')" "3"
-ddb transact-write-items --transact-items '[{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"1"}}}},{"Delete":{"TableName":"cli_users","Key":{"pk":{"S":"u2"},"sk":{"N":"2"}}}}]'
-check "after transaction" "$(ddbt scan --table-name cli_users --select COUNT --query Count)" "2"
+check "delete item" "" ddb delete-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}'
+check "deleted" "" ddb get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}'
 
-ddb delete-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}'
-check "deleted" "$(ddb get-item --table-name cli_users --key '{"pk":{"S":"u1"},"sk":{"N":"1.5"}}')" ""
-check "delete table" "$(ddbt delete-table --table-name cli_users --query TableDescription.TableStatus)" "DELETING"
-check "no tables" "$(ddb list-tables --query 'length(TableNames)')" "0"
+# DynamoDB Streams and TTL.
+check "create streamed table" "NEW_AND_OLD_IMAGES" ddbt create-table --table-name cli_events \
+  --attribute-definitions AttributeName=id,AttributeType=S --key-schema AttributeName=id,KeyType=HASH \
+  --billing-mode PAY_PER_REQUEST --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES \
+  --query TableDescription.StreamSpecification.StreamViewType
+arn=$(ddbt describe-table --table-name cli_events --query Table.LatestStreamArn)
+case "$arn" in arn:aws:dynamodb:eu-west-1:000000000000:table/cli_events/stream/20*) pass;; *) fail "stream arn: [$arn]";; esac
+check "list streams" "$arn" streams list-streams --table-name cli_events --query 'Streams[0].StreamArn'
+check "stream status" "ENABLED" streams describe-stream --stream-arn "$arn" --query StreamDescription.StreamStatus
+check "enable time to live" "True	exp" ddbt update-time-to-live --table-name cli_events \
+  --time-to-live-specification Enabled=true,AttributeName=exp --query 'TimeToLiveSpecification.[Enabled,AttributeName]'
+check "describe time to live" "ENABLED	exp" ddbt describe-time-to-live --table-name cli_events \
+  --query 'TimeToLiveDescription.[TimeToLiveStatus,AttributeName]'
+check_error "enable time to live twice" ValidationException "TimeToLive is already enabled" \
+  ddb update-time-to-live --table-name cli_events --time-to-live-specification Enabled=true,AttributeName=exp
+
+check "insert" "" ddb put-item --table-name cli_events --item '{"id":{"S":"e1"},"v":{"N":"1"}}'
+check "modify" "" ddb update-item --table-name cli_events --key '{"id":{"S":"e1"}}' --update-expression 'SET v = :v' --expression-attribute-values '{":v":{"N":"2"}}'
+check "remove" "" ddb delete-item --table-name cli_events --key '{"id":{"S":"e1"}}'
+past=$(( $(date +%s) - 60 ))
+check "expiring item" "" ddb put-item --table-name cli_events --item "{\"id\":{\"S\":\"e2\"},\"exp\":{\"N\":\"$past\"}}"
+gone=""
+for _ in $(seq 1 100); do
+  if [ "$(ddb get-item --table-name cli_events --key '{"id":{"S":"e2"}}' --consistent-read)" == "" ]; then gone=yes; break; fi
+  sleep 0.1
+done
+[ "$gone" = yes ] && pass || fail "expired item was not deleted within 10 s"
+
+shard=$(streams describe-stream --stream-arn "$arn" --query 'StreamDescription.Shards[0].ShardId')
+case "$shard" in shardId-*) pass;; *) fail "shard id: [$shard]";; esac
+it=$(streams get-shard-iterator --stream-arn "$arn" --shard-id "$shard" --shard-iterator-type TRIM_HORIZON --query ShardIterator)
+check "stream events" "INSERT	MODIFY	REMOVE	INSERT	REMOVE" streams get-records --shard-iterator "$it" --query 'Records[].eventName'
+check "old and new images" "1	2" streams get-records --shard-iterator "$it" --query 'Records[1].dynamodb.[OldImage.v.N,NewImage.v.N]'
+check "ttl deletion identity" "Service	dynamodb.amazonaws.com" streams get-records --shard-iterator "$it" --query 'Records[4].userIdentity.[Type,PrincipalId]'
+check_error "unknown shard" ResourceNotFoundException "Requested resource not found: Shard does not exist" \
+  streams get-shard-iterator --stream-arn "$arn" --shard-id shardId-00000000000000000000-00000000 --shard-iterator-type LATEST
+check_error "malformed iterator" ValidationException "Invalid ShardIterator" streams get-records --shard-iterator "not-an-iterator"
+
+check "delete table" "DELETING" ddbt delete-table --table-name cli_users --query TableDescription.TableStatus
+check "delete streamed table" "DELETING" ddbt delete-table --table-name cli_events --query TableDescription.TableStatus
+check "no tables" "0" ddb list-tables --query 'length(TableNames)'
 
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
