@@ -45,7 +45,7 @@ type bgTable struct {
 	hitUnits   float64 // capacity the hits would have cost
 }
 
-func rawNull(r json.RawMessage) bool { return r == nil || isNull(r) }
+func rawNull(r json.RawMessage) bool { return r == nil || ddb.IsNull(r) }
 
 func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, error) {
 	tables, rcc, ok := p.parseBatchGet(ctx, req)
@@ -53,9 +53,46 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 		p.m.itemBypass.Add(1)
 		return p.bypass(ctx, req)
 	}
-	// Hits first.
-	var fwd []*bgTable
-	nmiss := 0
+	fwd, nmiss := p.batchHits(tables, rcc != nil)
+	if len(fwd) == 0 {
+		setCache(req, cacheHit)
+		return renderBatchGet(tables, nil, nil, rcc), nil
+	}
+	if nmiss > 0 {
+		setCache(req, cacheMiss)
+	} else {
+		setCache(req, cacheBypass)
+	}
+	body := p.batchMissRequest(fwd, rcc)
+	// Whatever ends this call — an error answer, one the proxy cannot
+	// read, a panic — the fills still open are closed; after a panic their
+	// keys are invalidated too.
+	defer func() {
+		if r := recover(); r != nil {
+			p.closeFills(fwd, true)
+			panic(r)
+		}
+		p.closeFills(fwd, false)
+	}()
+	status, out, err := p.callReq(ctx, req, body)
+	if err != nil {
+		return nil, errBackend()
+	}
+	if status != 200 {
+		p.noteBatchError(tables, out)
+		return answer(status, out)
+	}
+	unprocessed, cc, ok := p.batchFill(fwd, out, rcc != nil)
+	if !ok {
+		return out, nil
+	}
+	return renderBatchGet(tables, unprocessed, cc, rcc), nil
+}
+
+// batchHits answers what it can of tables from the item cache, and returns
+// the tables that must go to the backend (consistent ones, and those with
+// misses) and the number of misses. withUnits prices the hits.
+func (p *Proxy) batchHits(tables []*bgTable, withUnits bool) (fwd []*bgTable, nmiss int) {
 	for _, t := range tables {
 		if t.consistent {
 			p.m.itemBypass.Add(uint64(len(t.keys)))
@@ -69,7 +106,7 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 				continue
 			}
 			p.m.itemHits.Add(1)
-			if rcc != nil {
+			if withUnits {
 				t.hitUnits += readUnits(e.JSON, e.Negative)
 			}
 			if e.Negative {
@@ -84,18 +121,12 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 			fwd = append(fwd, t)
 		}
 	}
-	if len(fwd) == 0 {
-		setCache(req, cacheHit)
-		return renderBatchGet(tables, nil, nil, rcc), nil
-	}
-	if nmiss > 0 {
-		setCache(req, cacheMiss)
-	} else {
-		setCache(req, cacheBypass)
-	}
+	return fwd, nmiss
+}
 
-	// The forwarded request: misses without projection, consistent
-	// tables as written.
+// batchMissRequest builds the forwarded request — misses without
+// projection, consistent tables as written — and begins the misses' fills.
+func (p *Proxy) batchMissRequest(fwd []*bgTable, rcc []byte) []byte {
 	body := append(make([]byte, 0, 256), `{"RequestItems":{`...)
 	for i, t := range fwd {
 		if i > 0 {
@@ -123,86 +154,104 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 		body = append(body, `,"ReturnConsumedCapacity":`...)
 		body = append(body, rcc...)
 	}
-	body = append(body, '}')
+	return append(body, '}')
+}
 
-	abandon := func() {
-		for _, t := range fwd {
-			for _, f := range t.fills {
-				p.items.Abandon(f)
+// closeFills ends the fills still open (installing nothing); invalidate
+// also drops their keys (after a panic).
+func (p *Proxy) closeFills(fwd []*bgTable, invalidate bool) {
+	for _, t := range fwd {
+		for k, f := range t.fills {
+			p.items.Abandon(f)
+			if invalidate {
+				p.items.Invalidate(k)
 			}
 		}
+		t.fills = nil
 	}
-	status, out, err := p.callReq(ctx, req, body)
-	if err != nil {
-		abandon()
-		return nil, errBackend()
+}
+
+type bgOut struct {
+	Responses        map[string][]json.RawMessage
+	UnprocessedKeys  map[string]json.RawMessage
+	ConsumedCapacity json.RawMessage
+}
+
+// batchFill reads the backend's answer to batchMissRequest: returned items
+// fill the cache and join the answer, keys neither returned nor
+// unprocessed are cached as not found — unless something in the table's
+// answer cannot be read (an unprocessed entry or a returned item's key),
+// when the table's remaining keys are left uncached. ok is false for an
+// answer the proxy does not understand (it is passed on as is).
+func (p *Proxy) batchFill(fwd []*bgTable, out []byte, withUnits bool) (unprocessed map[string][]byte, cc []byte, ok bool) {
+	var resp bgOut
+	if err := ddb.Unmarshal(out, &resp); err != nil {
+		return nil, nil, false
 	}
-	if status != 200 {
-		abandon()
-		p.noteBatchError(tables, out)
-		return answer(status, out)
-	}
-	var resp struct {
-		Responses        map[string][]json.RawMessage
-		UnprocessedKeys  map[string]json.RawMessage
-		ConsumedCapacity json.RawMessage
-	}
-	if err := json.Unmarshal(out, &resp); err != nil {
-		abandon()
-		return out, nil
-	}
-	unprocessed := map[string][]byte{}
+	unprocessed = map[string][]byte{}
 	for _, t := range fwd {
 		items := resp.Responses[t.name]
+		u, hasU := resp.UnprocessedKeys[t.name]
+		hasU = hasU && !rawNull(u)
 		if t.consistent {
 			for _, it := range items {
 				t.items = append(t.items, it)
 			}
-			if u, ok := resp.UnprocessedKeys[t.name]; ok && !rawNull(u) {
+			if hasU {
 				unprocessed[t.name] = u
 			}
 			continue
 		}
+		doubt := false
 		for _, it := range items {
 			k, ok := itemKeyFromJSON(t.s, it)
 			f, mine := t.fills[k]
-			if ok && mine {
+			switch {
+			case ok && mine:
 				delete(t.fills, k)
 				if !p.items.Complete(f, cache.Item{JSON: append([]byte(nil), it...)}) {
 					p.m.fillsDropped.Add(1)
 				}
+			case !ok:
+				doubt = true // it may be one of the keys asked for
 			}
 			t.items = append(t.items, projectedItem(it, t.pr))
 		}
-		var ukeys []json.RawMessage
-		if u, ok := resp.UnprocessedKeys[t.name]; ok && !rawNull(u) {
+		if hasU {
 			var ka struct{ Keys []json.RawMessage }
-			if json.Unmarshal(u, &ka) == nil {
-				ukeys = ka.Keys
-			}
-			for _, uk := range ukeys {
-				if k, ok := rawItemKey(t.s, uk); ok {
+			if ddb.Unmarshal(u, &ka) != nil || len(ka.Keys) == 0 {
+				doubt = true
+				unprocessed[t.name] = u
+			} else {
+				for _, uk := range ka.Keys {
+					k, ok := rawItemKey(t.s, uk)
+					if !ok {
+						doubt = true
+						continue
+					}
 					if f, mine := t.fills[k]; mine {
 						delete(t.fills, k)
 						p.items.Abandon(f)
 					}
 				}
+				unprocessed[t.name] = unprocessedEntry(t, ka.Keys)
 			}
-			unprocessed[t.name] = unprocessedEntry(t, ukeys)
+		}
+		if doubt {
+			continue // closeFills abandons the rest
 		}
 		// Keys neither answered nor unprocessed do not exist.
-		for _, f := range t.fills {
+		for k, f := range t.fills {
+			delete(t.fills, k)
 			if !p.items.Complete(f, cache.Item{Negative: true}) {
 				p.m.fillsDropped.Add(1)
 			}
 		}
-		t.fills = nil
 	}
-	var cc []byte
-	if rcc != nil && !rawNull(resp.ConsumedCapacity) {
+	if withUnits && !rawNull(resp.ConsumedCapacity) {
 		cc = resp.ConsumedCapacity
 	}
-	return renderBatchGet(tables, unprocessed, cc, rcc), nil
+	return unprocessed, cc, true
 }
 
 // parseBatchGet reads and validates a BatchGetItem as the backend would;
@@ -210,7 +259,7 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 // invalid, names an unknown table, or is beyond what the proxy handles).
 func (p *Proxy) parseBatchGet(ctx context.Context, req *wire.Request) (tables []*bgTable, rcc []byte, ok bool) {
 	var in bgIn
-	if err := json.Unmarshal(req.Body, &in); err != nil || len(in.RequestItems) == 0 || len(in.RequestItems) > 100 {
+	if err := ddb.Unmarshal(req.Body, &in); err != nil || len(in.RequestItems) == 0 || len(in.RequestItems) > 100 {
 		return nil, nil, false
 	}
 	if !rawNull(in.ReturnConsumedCapacity) {
@@ -236,7 +285,7 @@ func (p *Proxy) parseBatchGet(ctx context.Context, req *wire.Request) (tables []
 		}
 		t := &bgTable{name: name, raw: raw}
 		t.nameRaw = ddb.AppendString(nil, name)
-		if err := json.Unmarshal(raw, &t.in); err != nil {
+		if err := ddb.Unmarshal(raw, &t.in); err != nil {
 			return nil, nil, false
 		}
 		if len(t.in.Keys) < 1 || len(t.in.Keys) > 100 {
@@ -305,23 +354,23 @@ func rawItemKey(s *schema, raw []byte) (string, bool) {
 // attributes).
 func itemKeyFromJSON(s *schema, item []byte) (string, bool) {
 	var hv, rv []byte
-	it := newObjIter(item)
-	for it.next() {
-		name, ok := plainString(it.key)
+	it := ddb.NewObjIter(item)
+	for it.Next() {
+		name, ok := ddb.PlainString(it.Key)
 		if !ok {
 			hv = nil
 			break
 		}
 		switch string(name) {
 		case s.hash:
-			hv = it.val
+			hv = it.Val
 		case s.rng:
 			if s.rng != "" {
-				rv = it.val
+				rv = it.Val
 			}
 		}
 	}
-	if !it.err && hv != nil && (s.rng == "" || rv != nil) {
+	if !it.Err && hv != nil && (s.rng == "" || rv != nil) {
 		var buf [128]byte
 		b := append(buf[:0], s.table...)
 		b = append(b, 0)
@@ -426,10 +475,10 @@ func renderBatchGet(tables []*bgTable, unprocessed map[string][]byte, cc, rcc []
 	backend := map[string]json.RawMessage{}
 	if cc != nil {
 		var caps []json.RawMessage
-		if json.Unmarshal(cc, &caps) == nil {
+		if ddb.Unmarshal(cc, &caps) == nil {
 			for _, c := range caps {
 				var one struct{ TableName string }
-				_ = json.Unmarshal(c, &one)
+				_ = ddb.Unmarshal(c, &one)
 				backend[one.TableName] = c
 			}
 		}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/ddb"
@@ -25,24 +24,20 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 		RequestItems map[string][]writeRequest
 	}
 	var ws writeSet
-	if json.Unmarshal(req.Body, &in) == nil {
+	if ddb.Unmarshal(req.Body, &in) == nil {
 		for table, reqs := range in.RequestItems {
 			for _, wr := range reqs {
 				switch {
 				case wr.PutRequest != nil && wr.DeleteRequest == nil && wr.PutRequest.Item.Item != nil:
-					if k := p.keyFor(ctx, req, &ws, table, wr.PutRequest.Item.Item, false); k != "" {
-						ws.items = append(ws.items, itemWrite{table: tableFromName(table), key: k,
-							image: cache.Item{JSON: ddb.AppendItem(nil, wr.PutRequest.Item.Item)}})
-					}
+					p.addWrite(ctx, req, &ws, table, wr.PutRequest.Item.Item, false, cache.Item{JSON: ddb.AppendItem(nil, wr.PutRequest.Item.Item)}, false)
 				case wr.DeleteRequest != nil && wr.PutRequest == nil && wr.DeleteRequest.Key.Item != nil:
-					if k := p.keyFor(ctx, req, &ws, table, wr.DeleteRequest.Key.Item, true); k != "" {
-						ws.items = append(ws.items, itemWrite{table: tableFromName(table), key: k, image: cache.Item{Negative: true}})
-					}
+					p.addWrite(ctx, req, &ws, table, wr.DeleteRequest.Key.Item, true, cache.Item{Negative: true}, false)
 				}
 			}
 		}
 	}
 	p.begin(&ws)
+	defer p.closeWrites(&ws)
 	status, out, err := p.callReq(ctx, req, nil)
 	o := writeOutcome(status, out, err)
 	if o != applied {
@@ -57,13 +52,14 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 	var resp struct {
 		UnprocessedItems map[string][]writeRequest
 	}
-	if json.Unmarshal(out, &resp) != nil {
+	if ddb.Unmarshal(out, &resp) != nil {
 		p.finish(&ws, unknown)
 		return out, nil
 	}
 	skip := map[string]bool{}
 	for table, reqs := range resp.UnprocessedItems {
-		s := p.schemas.cachedName(tableFromName(table))
+		name, _ := tableFromName(table)
+		s := p.schemas.cachedName(name)
 		for _, wr := range reqs {
 			var it ddb.Item
 			switch {
@@ -89,6 +85,7 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 			done.items = append(done.items, iw)
 		}
 	}
+	ws.open = false // done and notDone take over
 	p.finish(&notDone, unchanged)
 	p.finish(&done, applied)
 	return out, nil
@@ -117,24 +114,16 @@ func (p *Proxy) transactWriteItems(ctx context.Context, req *wire.Request) ([]by
 		ClientRequestToken *string
 	}
 	var ws writeSet
-	if json.Unmarshal(req.Body, &in) == nil {
+	if ddb.Unmarshal(req.Body, &in) == nil {
 		replay := in.ClientRequestToken != nil
 		for _, ti := range in.TransactItems {
 			switch {
 			case ti.Put != nil && ti.Put.Item.Item != nil:
-				if k := p.keyFor(ctx, req, &ws, ti.Put.TableName, ti.Put.Item.Item, false); k != "" {
-					ws.items = append(ws.items, itemWrite{table: tableFromName(ti.Put.TableName), key: k, invalidate: replay,
-						image: cache.Item{JSON: ddb.AppendItem(nil, ti.Put.Item.Item)}})
-				}
+				p.addWrite(ctx, req, &ws, ti.Put.TableName, ti.Put.Item.Item, false, cache.Item{JSON: ddb.AppendItem(nil, ti.Put.Item.Item)}, replay)
 			case ti.Delete != nil && ti.Delete.Key.Item != nil:
-				if k := p.keyFor(ctx, req, &ws, ti.Delete.TableName, ti.Delete.Key.Item, true); k != "" {
-					ws.items = append(ws.items, itemWrite{table: tableFromName(ti.Delete.TableName), key: k, invalidate: replay,
-						image: cache.Item{Negative: true}})
-				}
+				p.addWrite(ctx, req, &ws, ti.Delete.TableName, ti.Delete.Key.Item, true, cache.Item{Negative: true}, replay)
 			case ti.Update != nil && ti.Update.Key.Item != nil:
-				if k := p.keyFor(ctx, req, &ws, ti.Update.TableName, ti.Update.Key.Item, true); k != "" {
-					ws.items = append(ws.items, itemWrite{table: tableFromName(ti.Update.TableName), key: k, invalidate: true})
-				}
+				p.addWrite(ctx, req, &ws, ti.Update.TableName, ti.Update.Key.Item, true, cache.Item{}, true)
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 
@@ -65,7 +64,7 @@ func capacityFor(cc, mode []byte) []byte {
 	if string(mode) == "INDEXES" {
 		return cc
 	}
-	out, ok := withoutMembers(nil, cc, "Table", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+	out, ok := ddb.WithoutMembers(nil, cc, "Table", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 	if !ok {
 		return cc
 	}
@@ -79,7 +78,7 @@ func addUnits(entry []byte, tableRaw, mode []byte, u float64) []byte {
 		CapacityUnits float64
 		Table         *struct{ CapacityUnits float64 }
 	}
-	if json.Unmarshal(entry, &c) != nil {
+	if ddb.Unmarshal(entry, &c) != nil {
 		return entry
 	}
 	b := append([]byte(nil), `{"TableName":`...)

@@ -20,10 +20,10 @@ func FuzzObjIter(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		it := newObjIter(b)
-		for it.next() {
+		it := ddb.NewObjIter(b)
+		for it.Next() {
 		}
-		if !it.err && !json.Valid(b) {
+		if !it.Err && !json.Valid(b) {
 			t.Fatalf("scanner accepted invalid JSON %q", b)
 		}
 	})

@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 	"sync"
 
 	"github.com/dynax/dynax/cache"
@@ -26,20 +24,20 @@ type getReq struct {
 	consistent bool
 }
 
-// getItemMembers are the members of GetItemInput, for spotting a member
-// spelled in another case (encoding/json would match it).
+// getItemMembers are the members of GetItemInput.
 var getItemMembers = []string{"TableName", "Key", "ProjectionExpression", "ExpressionAttributeNames",
 	"AttributesToGet", "ConsistentRead", "ReturnConsumedCapacity"}
 
 // oddMember reports whether a member name not matched exactly might still
-// be taken for a known one by a lenient decoder (case, escapes).
+// be one of known: a name written with escapes ("\u004bey" is "Key"). The
+// backend matches names exactly (ddb.Unmarshal), so another case is just
+// an unknown member.
 func oddMember(k []byte, known []string) bool {
-	name, ok := plainString(k)
-	if !ok {
-		return true
+	if _, ok := ddb.PlainString(k); ok {
+		return false
 	}
 	for _, n := range known {
-		if strings.EqualFold(string(name), n) {
+		if ddb.NameIs(k, n) {
 			return true
 		}
 	}
@@ -50,28 +48,28 @@ func oddMember(k []byte, known []string) bool {
 // does not handle (the request then goes to the backend unchanged): bad
 // JSON, unusual member types, a table ARN, an invalid ReturnConsumedCapacity.
 func parseGetReq(body []byte) (g getReq, ok bool) {
-	it := newObjIter(body)
-	for it.next() {
-		k, v := it.key, it.val
-		null := isNull(v)
+	it := ddb.NewObjIter(body)
+	for it.Next() {
+		k, v := it.Key, it.Val
+		null := ddb.IsNull(v)
 		switch {
-		case keyIs(k, "TableName"):
+		case ddb.KeyIs(k, "TableName"):
 			if null {
 				g.table, g.tableRaw = nil, nil
 				continue
 			}
-			s, plain := plainString(v)
+			s, plain := ddb.PlainString(v)
 			if !plain || (len(s) > 4 && string(s[:4]) == "arn:") {
 				return g, false
 			}
 			g.table, g.tableRaw = s, v
-		case keyIs(k, "Key"):
+		case ddb.KeyIs(k, "Key"):
 			if null {
 				g.key = nil
 				continue
 			}
 			g.key = v
-		case keyIs(k, "ProjectionExpression"):
+		case ddb.KeyIs(k, "ProjectionExpression"):
 			if null {
 				g.proj = nil
 				continue
@@ -80,7 +78,7 @@ func parseGetReq(body []byte) (g getReq, ok bool) {
 				return g, false
 			}
 			g.proj = v
-		case keyIs(k, "ExpressionAttributeNames"):
+		case ddb.KeyIs(k, "ExpressionAttributeNames"):
 			if null {
 				g.names = nil
 				continue
@@ -89,7 +87,7 @@ func parseGetReq(body []byte) (g getReq, ok bool) {
 				return g, false
 			}
 			g.names = v
-		case keyIs(k, "AttributesToGet"):
+		case ddb.KeyIs(k, "AttributesToGet"):
 			if null {
 				g.atg = nil
 				continue
@@ -98,7 +96,7 @@ func parseGetReq(body []byte) (g getReq, ok bool) {
 				return g, false
 			}
 			g.atg = v
-		case keyIs(k, "ConsistentRead"):
+		case ddb.KeyIs(k, "ConsistentRead"):
 			switch string(v) {
 			case "true":
 				g.consistent = true
@@ -107,7 +105,7 @@ func parseGetReq(body []byte) (g getReq, ok bool) {
 			default:
 				return g, false
 			}
-		case keyIs(k, "ReturnConsumedCapacity"):
+		case ddb.KeyIs(k, "ReturnConsumedCapacity"):
 			if null {
 				g.rcc = nil
 				continue
@@ -126,7 +124,7 @@ func parseGetReq(body []byte) (g getReq, ok bool) {
 			}
 		}
 	}
-	if it.err || g.table == nil || g.key == nil {
+	if it.Err || g.table == nil || g.key == nil {
 		return g, false
 	}
 	return g, true
@@ -188,13 +186,13 @@ func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
 	pr := &projection{s: s}
 	var names map[string]string
 	if namesRaw != nil {
-		if err := json.Unmarshal(namesRaw, &names); err != nil {
+		if err := ddb.Unmarshal(namesRaw, &names); err != nil {
 			return pr
 		}
 	}
 	var atg []string
 	if atgRaw != nil {
-		if err := json.Unmarshal(atgRaw, &atg); err != nil {
+		if err := ddb.Unmarshal(atgRaw, &atg); err != nil {
 			return pr
 		}
 		if len(atg) < 1 || len(atg) > 255 {
@@ -216,7 +214,7 @@ func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
 	}
 	if projRaw != nil {
 		var text string
-		if err := json.Unmarshal(projRaw, &text); err != nil {
+		if err := ddb.Unmarshal(projRaw, &text); err != nil {
 			return pr
 		}
 		attrs := expr.NewAttrs(names, nil)
@@ -264,10 +262,10 @@ func appendProjected(dst, item []byte, pr *projection) []byte {
 		mark := len(dst)
 		dst = append(dst, '{')
 		first := true
-		it := newTrustedObjIter(item)
+		it := ddb.NewTrustedObjIter(item)
 		ok := true
-		for it.next() {
-			name, plain := plainString(it.key)
+		for it.Next() {
+			name, plain := ddb.PlainString(it.Key)
 			if !plain {
 				ok = false
 				break
@@ -286,11 +284,11 @@ func appendProjected(dst, item []byte, pr *projection) []byte {
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = append(dst, it.key...)
+			dst = append(dst, it.Key...)
 			dst = append(dst, ':')
-			dst = append(dst, it.val...)
+			dst = append(dst, it.Val...)
 		}
-		if ok && !it.err {
+		if ok && !it.Err {
 			return append(dst, '}')
 		}
 		dst = dst[:mark]
@@ -399,37 +397,48 @@ func (p *Proxy) fillItem(ctx context.Context, req *wire.Request, g *getReq, key 
 	}
 	body = append(body, '}')
 	f := p.items.BeginFill(key)
+	open := true
+	defer func() {
+		if open { // a panic unwinds the request: close the fill, drop the key
+			p.items.Abandon(f)
+			p.items.Invalidate(key)
+		}
+	}()
 	status, out, err := p.callReq(ctx, req, body)
 	if err != nil {
+		open = false
 		p.items.Abandon(f)
 		return nil, errBackend()
 	}
 	if status != 200 {
+		open = false
 		p.items.Abandon(f)
 		p.noteError(req.Body, out, true)
 		return answer(status, out)
 	}
 	var itemRaw, cc []byte
-	it := newObjIter(out)
-	for it.next() {
+	it := ddb.NewObjIter(out)
+	for it.Next() {
 		switch {
-		case keyIs(it.key, "Item"):
-			itemRaw = it.val
-		case keyIs(it.key, "ConsumedCapacity"):
-			cc = it.val
+		case ddb.KeyIs(it.Key, "Item"):
+			itemRaw = it.Val
+		case ddb.KeyIs(it.Key, "ConsumedCapacity"):
+			cc = it.Val
 		}
 	}
-	if it.err || (itemRaw != nil && itemRaw[0] != '{' && !isNull(itemRaw)) {
+	if it.Err || (itemRaw != nil && itemRaw[0] != '{' && !ddb.IsNull(itemRaw)) {
 		// Not an answer the proxy understands: pass it on, cache nothing.
+		open = false
 		p.items.Abandon(f)
 		return out, nil
 	}
 	var e cache.Item
-	if itemRaw == nil || isNull(itemRaw) {
+	if itemRaw == nil || ddb.IsNull(itemRaw) {
 		e.Negative = true
 	} else {
 		e.JSON = itemRaw // out is ours and never modified: share it
 	}
+	open = false
 	if !p.items.Complete(f, e) {
 		p.m.fillsDropped.Add(1)
 	}

@@ -20,12 +20,12 @@ import (
 // object like {"S":"x"}) of type t. ok is false when av is not exactly one
 // non-empty value of type t.
 func appendKeyValue(dst []byte, av []byte, t ddb.Type) ([]byte, bool) {
-	it := newObjIter(av)
-	if !it.next() {
+	it := ddb.NewObjIter(av)
+	if !it.Next() {
 		return dst, false
 	}
-	k, v := it.key, it.val
-	if it.next() || it.err {
+	k, v := it.Key, it.Val
+	if it.Next() || it.Err {
 		return dst, false
 	}
 	if len(k) != 3 || k[1] != t.String()[0] || len(v) < 2 || v[0] != '"' {
@@ -33,19 +33,19 @@ func appendKeyValue(dst []byte, av []byte, t ddb.Type) ([]byte, bool) {
 	}
 	switch t {
 	case ddb.TypeS:
-		if s, ok := plainString(v); ok {
+		if s, ok := ddb.PlainString(v); ok {
 			if len(s) == 0 {
 				return dst, false
 			}
 			return appendContent(dst, t, s), true
 		}
-		s, ok := unquote(v)
+		s, ok := ddb.Unquote(v)
 		if !ok || s == "" {
 			return dst, false
 		}
 		return appendContent(dst, t, []byte(s)), true
 	case ddb.TypeN:
-		s, ok := plainString(v)
+		s, ok := ddb.PlainString(v)
 		if !ok {
 			return dst, false
 		}
@@ -58,7 +58,7 @@ func appendKeyValue(dst []byte, av []byte, t ddb.Type) ([]byte, bool) {
 		}
 		return appendContent(dst, t, []byte(c)), true
 	case ddb.TypeB:
-		s, ok := plainString(v)
+		s, ok := ddb.PlainString(v)
 		if !ok || len(s) == 0 {
 			return dst, false
 		}
@@ -102,18 +102,18 @@ func canonicalInt(s []byte) bool {
 func appendItemKey(dst []byte, s *schema, rawKey []byte) ([]byte, bool) {
 	var hv, rv []byte
 	n := 0
-	it := newObjIter(rawKey)
-	for it.next() {
+	it := ddb.NewObjIter(rawKey)
+	for it.Next() {
 		n++
-		name, ok := plainString(it.key)
+		name, ok := ddb.PlainString(it.Key)
 		if !ok {
 			return dst, false
 		}
 		switch {
 		case string(name) == s.hash && hv == nil:
-			hv = it.val
+			hv = it.Val
 		case s.rng != "" && string(name) == s.rng && rv == nil:
-			rv = it.val
+			rv = it.Val
 		default:
 			return dst, false
 		}
@@ -122,7 +122,7 @@ func appendItemKey(dst []byte, s *schema, rawKey []byte) ([]byte, bool) {
 	if s.rng != "" {
 		want = 2
 	}
-	if it.err || n != want || hv == nil || (s.rng != "" && rv == nil) {
+	if it.Err || n != want || hv == nil || (s.rng != "" && rv == nil) {
 		return dst, false
 	}
 	dst = append(dst, s.table...)

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
@@ -25,17 +24,17 @@ func (p *Proxy) partiQL(ctx context.Context, req *wire.Request) ([]byte, error) 
 	switch req.Operation {
 	case "ExecuteStatement":
 		var in pqlStatement
-		if json.Unmarshal(req.Body, &in) == nil {
+		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = append(stmts, in)
 		}
 	case "BatchExecuteStatement":
 		var in struct{ Statements []pqlStatement }
-		if json.Unmarshal(req.Body, &in) == nil {
+		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = in.Statements
 		}
 	case "ExecuteTransaction":
 		var in struct{ TransactStatements []pqlStatement }
-		if json.Unmarshal(req.Body, &in) == nil {
+		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = in.TransactStatements
 		}
 	}
@@ -54,6 +53,7 @@ func (p *Proxy) partiQL(ctx context.Context, req *wire.Request) ([]byte, error) 
 // call, so success says little about each statement).
 func (p *Proxy) sendWritePQL(ctx context.Context, req *wire.Request, ws *writeSet) (int, []byte, error) {
 	p.begin(ws)
+	defer p.closeWrites(ws)
 	status, out, err := p.callReq(ctx, req, nil)
 	p.finish(ws, unknown)
 	return status, out, err

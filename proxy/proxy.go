@@ -329,7 +329,7 @@ func (p *Proxy) dropTable(table string) {
 
 // isErrorType reports whether an error body's __type names the error name.
 func isErrorType(body []byte, name string) bool {
-	t := member(body, "__type")
+	t := ddb.Member(body, "__type")
 	if len(t) < len(name)+2 {
 		return false
 	}
@@ -343,30 +343,36 @@ func isErrorType(body []byte, name string) bool {
 // tableNameOf returns the TableName member of a request body ("" when
 // absent).
 func tableNameOf(body []byte) string {
-	raw := member(body, "TableName")
+	raw := ddb.Member(body, "TableName")
 	if raw == nil {
 		return ""
 	}
-	name, ok := unquote(raw)
+	name, ok := ddb.Unquote(raw)
 	if !ok {
 		return ""
 	}
 	return name
 }
 
-// tableFromName maps a TableName value (a name or a table ARN) to the name.
-func tableFromName(name string) string {
-	if len(name) > 4 && name[:4] == "arn:" {
-		if i := bytes.LastIndex([]byte(name), []byte(":table/")); i >= 0 {
-			rest := name[i+len(":table/"):]
-			if j := bytes.IndexByte([]byte(rest), '/'); j >= 0 {
-				rest = rest[:j]
-			}
-			return rest
-		}
-		return ""
+// tableFromName maps a TableName value to the table name it designates,
+// by the storage node's rule: a name is itself; an ARN
+// arn:<partition>:dynamodb:<region>:<account>:table/<name> gives <name>
+// (isARN true: whether it is the cached table's own ARN, account and
+// region included, is for the caller to check against the learned
+// schema's TableArn); any other ARN names no table ("").
+func tableFromName(name string) (table string, isARN bool) {
+	if !strings.HasPrefix(name, "arn:") {
+		return name, false
 	}
-	return name
+	parts := strings.SplitN(name, ":", 6)
+	if len(parts) != 6 || parts[2] != "dynamodb" {
+		return "", true
+	}
+	table, ok := strings.CutPrefix(parts[5], "table/")
+	if !ok || table == "" || strings.Contains(table, "/") {
+		return "", true
+	}
+	return table, true
 }
 
 // tableChange passes a control-plane call that creates, deletes or changes
@@ -375,9 +381,9 @@ func tableFromName(name string) string {
 func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, field string, items bool) ([]byte, error) {
 	status, body, err := p.callReq(ctx, req, nil)
 	table := ""
-	if raw := member(req.Body, field); raw != nil {
-		if s, ok := unquote(raw); ok {
-			table = tableFromName(s)
+	if raw := ddb.Member(req.Body, field); raw != nil {
+		if s, ok := ddb.Unquote(raw); ok {
+			table, _ = tableFromName(s)
 		}
 	}
 	if table != "" && (err != nil || status == 200 || status >= 500) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"sort"
 
 	"github.com/dynax/dynax/cache"
@@ -46,18 +45,18 @@ func parseQueryReq(body []byte) (q queryReq, ok bool) {
 	type mem struct{ k, v []byte }
 	var ms [24]mem
 	members := ms[:0]
-	it := newObjIter(body)
-	for it.next() {
-		k, v := it.key, it.val
+	it := ddb.NewObjIter(body)
+	for it.Next() {
+		k, v := it.Key, it.Val
 		switch {
-		case keyIs(k, "ConsistentRead"):
+		case ddb.KeyIs(k, "ConsistentRead"):
 			switch string(v) {
 			case "false", "null":
 			default:
 				return q, false
 			}
 			continue
-		case keyIs(k, "ReturnConsumedCapacity"):
+		case ddb.KeyIs(k, "ReturnConsumedCapacity"):
 			switch string(v) {
 			case "null", `"NONE"`:
 				q.rcc = nil
@@ -67,26 +66,26 @@ func parseQueryReq(body []byte) (q queryReq, ok bool) {
 				return q, false
 			}
 			continue
-		case keyIs(k, "TableName"):
-			s, plain := plainString(v)
+		case ddb.KeyIs(k, "TableName"):
+			s, plain := ddb.PlainString(v)
 			if !plain || (len(s) > 4 && string(s[:4]) == "arn:") {
 				return q, false
 			}
 			q.table, q.tableRaw = s, v
-		case keyIs(k, "IndexName"):
-			q.index = !isNull(v)
-		case keyIs(k, "KeyConditionExpression"):
+		case ddb.KeyIs(k, "IndexName"):
+			q.index = !ddb.IsNull(v)
+		case ddb.KeyIs(k, "KeyConditionExpression"):
 			q.kce = v
-		case keyIs(k, "KeyConditions"):
+		case ddb.KeyIs(k, "KeyConditions"):
 			q.kc = v
-		case keyIs(k, "ExpressionAttributeNames"):
+		case ddb.KeyIs(k, "ExpressionAttributeNames"):
 			q.names = v
-		case keyIs(k, "ExpressionAttributeValues"):
+		case ddb.KeyIs(k, "ExpressionAttributeValues"):
 			q.values = v
 		default:
 			isKnown := false
 			for _, n := range queryMembers {
-				if keyIs(k, n) {
+				if ddb.KeyIs(k, n) {
 					isKnown = true
 					break
 				}
@@ -102,13 +101,13 @@ func parseQueryReq(body []byte) (q queryReq, ok bool) {
 		}
 		members = append(members, mem{k, v})
 	}
-	if it.err || q.table == nil {
+	if it.Err || q.table == nil {
 		return q, false
 	}
 	sort.Slice(members, func(i, j int) bool { return bytes.Compare(members[i].k, members[j].k) < 0 })
 	c := make([]byte, 0, len(body))
 	for _, m := range members {
-		if isNull(m.v) {
+		if ddb.IsNull(m.v) {
 			continue
 		}
 		c = append(c, m.k...)
@@ -129,7 +128,7 @@ func appendCanonical(dst, v []byte, depth int) ([]byte, bool) {
 	if depth > 64 {
 		return dst, false
 	}
-	i := skipWS(v, 0)
+	i := ddb.SkipWS(v, 0)
 	if i >= len(v) {
 		return dst, false
 	}
@@ -137,11 +136,11 @@ func appendCanonical(dst, v []byte, depth int) ([]byte, bool) {
 	case '{':
 		type mem struct{ k, v []byte }
 		var ms []mem
-		it := newObjIter(v)
-		for it.next() {
-			ms = append(ms, mem{it.key, it.val})
+		it := ddb.NewObjIter(v)
+		for it.Next() {
+			ms = append(ms, mem{it.Key, it.Val})
 		}
-		if it.err {
+		if it.Err {
 			return dst, false
 		}
 		sort.SliceStable(ms, func(a, b int) bool { return bytes.Compare(ms[a].k, ms[b].k) < 0 })
@@ -160,19 +159,19 @@ func appendCanonical(dst, v []byte, depth int) ([]byte, bool) {
 		return append(dst, '}'), true
 	case '[':
 		dst = append(dst, '[')
-		it := newArrIter(v)
+		it := ddb.NewArrIter(v)
 		n := 0
-		for it.next() {
+		for it.Next() {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
 			var ok bool
-			if dst, ok = appendCanonical(dst, it.val, depth+1); !ok {
+			if dst, ok = appendCanonical(dst, it.Val, depth+1); !ok {
 				return dst, false
 			}
 		}
-		if it.err {
+		if it.Err {
 			return dst, false
 		}
 		return append(dst, ']'), true
@@ -236,7 +235,7 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 	}
 	// Ask for the capacity (INDEXES: the most detailed form) so that hits
 	// can report it.
-	body, ok := withoutMembers(make([]byte, 0, len(req.Body)+40), req.Body, "ReturnConsumedCapacity")
+	body, ok := ddb.WithoutMembers(make([]byte, 0, len(req.Body)+40), req.Body, "ReturnConsumedCapacity")
 	if !ok {
 		return p.forward(ctx, req)
 	}
@@ -254,8 +253,8 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 		p.noteError(req.Body, out, false)
 		return answer(status, out)
 	}
-	cc := member(out, "ConsumedCapacity")
-	resp, ok := withoutMembers(make([]byte, 0, len(out)), out, "ConsumedCapacity")
+	cc := ddb.Member(out, "ConsumedCapacity")
+	resp, ok := ddb.WithoutMembers(make([]byte, 0, len(out)), out, "ConsumedCapacity")
 	if !ok {
 		return out, nil
 	}
@@ -304,17 +303,17 @@ func splitQueryEntry(v []byte) (cc, resp []byte) {
 func queryPartition(s *schema, q *queryReq) (string, bool) {
 	if q.kce != nil {
 		var text string
-		if json.Unmarshal(q.kce, &text) != nil {
+		if ddb.Unmarshal(q.kce, &text) != nil {
 			return "", false
 		}
 		var names map[string]string
-		if q.names != nil && !isNull(q.names) {
-			if json.Unmarshal(q.names, &names) != nil {
+		if q.names != nil && !ddb.IsNull(q.names) {
+			if ddb.Unmarshal(q.names, &names) != nil {
 				return "", false
 			}
 		}
 		var values ddb.Item
-		if q.values != nil && !isNull(q.values) {
+		if q.values != nil && !ddb.IsNull(q.values) {
 			var err error
 			if values, err = ddb.DecodeItem(q.values); err != nil {
 				return "", false
@@ -335,12 +334,12 @@ func queryPartition(s *schema, q *queryReq) (string, bool) {
 		}
 		return "", false
 	}
-	if q.kc != nil && !isNull(q.kc) {
+	if q.kc != nil && !ddb.IsNull(q.kc) {
 		var kc map[string]struct {
 			ComparisonOperator string
 			AttributeValueList []ddb.Value
 		}
-		if json.Unmarshal(q.kc, &kc) != nil {
+		if ddb.Unmarshal(q.kc, &kc) != nil {
 			return "", false
 		}
 		c, ok := kc[s.hash]

@@ -26,6 +26,10 @@ type schema struct {
 	// uses counts lookups, so the freshness check reads the clock only
 	// now and then.
 	uses atomic.Uint32
+	// arn is the table's TableArn as the backend reported it (account and
+	// region included): a request naming the table by another ARN is not
+	// taken for this table.
+	arn string
 	// id tells table incarnations apart (TableId, else CreationDateTime):
 	// a refresh that finds another id drops the table's cached entries.
 	id string
@@ -180,6 +184,7 @@ func (c *schemas) forget(table string) bool {
 type describeOut struct {
 	Table *struct {
 		TableName            string
+		TableArn             string
 		TableId              string
 		CreationDateTime     json.Number
 		KeySchema            []keyElem
@@ -215,7 +220,7 @@ func (c *schemas) describe(ctx context.Context, table, region, access string) (s
 
 func parseDescribe(out []byte) (*schema, error) {
 	var d describeOut
-	if err := json.Unmarshal(out, &d); err != nil {
+	if err := ddb.Unmarshal(out, &d); err != nil {
 		return nil, err
 	}
 	if d.Table == nil {
@@ -227,7 +232,7 @@ func parseDescribe(out []byte) (*schema, error) {
 			types[a.AttributeName] = t
 		}
 	}
-	s := &schema{indexesByKey: map[string]struct{}{}, id: d.Table.TableId}
+	s := &schema{indexesByKey: map[string]struct{}{}, id: d.Table.TableId, arn: d.Table.TableArn}
 	if s.id == "" {
 		s.id = d.Table.CreationDateTime.String()
 	}

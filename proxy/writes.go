@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/ddb"
@@ -46,6 +45,8 @@ type writeSet struct {
 	// mismatched are tables whose learned schema did not fit a written
 	// key: if the backend took the write anyway, the schema is stale.
 	mismatched []string
+	// open: begun and not yet finished (see closeWrites).
+	open bool
 }
 
 func addName(list *[]string, t string) {
@@ -59,6 +60,7 @@ func addName(list *[]string, t string) {
 
 // begin registers the writes with the item cache.
 func (p *Proxy) begin(ws *writeSet) {
+	ws.open = true
 	for i := range ws.items {
 		ws.items[i].w = p.items.BeginWrite(ws.items[i].key)
 	}
@@ -88,6 +90,7 @@ func writeOutcome(status int, body []byte, err error) outcome {
 
 // finish ends the writes of ws after an answer.
 func (p *Proxy) finish(ws *writeSet, o outcome) {
+	ws.open = false
 	for i := range ws.items {
 		iw := &ws.items[i]
 		switch {
@@ -118,10 +121,20 @@ func (p *Proxy) finish(ws *writeSet, o outcome) {
 	}
 }
 
+// closeWrites ends ws as an unknown outcome (keys invalidated) if it was
+// begun and never finished: deferred after begin, it closes the write
+// records when a panic unwinds the request.
+func (p *Proxy) closeWrites(ws *writeSet) {
+	if ws.open {
+		p.finish(ws, unknown)
+	}
+}
+
 // sendWrite forwards a write (body, or the caller's when nil) with ws
 // registered, and ends ws by the answer. It returns the raw answer.
 func (p *Proxy) sendWrite(ctx context.Context, req *wire.Request, body []byte, ws *writeSet) (int, []byte, error) {
 	p.begin(ws)
+	defer p.closeWrites(ws)
 	status, out, err := p.callReq(ctx, req, body)
 	p.finish(ws, writeOutcome(status, out, err))
 	if err == nil && status != 200 {
@@ -130,26 +143,44 @@ func (p *Proxy) sendWrite(ctx context.Context, req *wire.Request, body []byte, w
 	return status, out, err
 }
 
-// keyFor returns the item-cache key of a decoded key or item of table, or
-// "" (recording the table when its learned schema does not fit).
-func (p *Proxy) keyFor(ctx context.Context, req *wire.Request, ws *writeSet, tableName string, it ddb.Item, exactKey bool) string {
-	table := tableFromName(tableName)
+// keyFor returns the table and item-cache key of a decoded key or item
+// named by tableName, or "" (recording the table when its learned schema
+// does not fit). own is false when tableName is an ARN that is not exactly
+// the learned table's (another account or region): the backend may still
+// resolve it to this table (the storage node takes any region of its
+// account), or write another account's table of the same name, so such a
+// write may only invalidate, never install.
+func (p *Proxy) keyFor(ctx context.Context, req *wire.Request, ws *writeSet, tableName string, it ddb.Item, exactKey bool) (table, key string, own bool) {
+	table, isARN := tableFromName(tableName)
 	if table == "" {
-		return ""
+		return "", "", false
 	}
 	s := p.schemas.get(ctx, table, req.Region, req.AccessKey)
 	if s == nil {
-		return "" // nothing of the table is cached
+		return "", "", false // nothing of the table is cached
 	}
+	own = !isARN || (s.arn != "" && tableName == s.arn)
 	if ddb.ItemProblem(it) == "" && (!exactKey || len(it) == keyLen(s)) {
 		if k, ok := itemKeyOf(s, it); ok {
-			return k
+			return table, k, own
 		}
 	}
 	// The backend should refuse this item; if it does not, the learned
 	// schema is stale.
 	addName(&ws.mismatched, table)
-	return ""
+	return "", "", false
+}
+
+// addWrite adds the write of item (or key, exactKey) it of tableName to
+// ws: image is installed on success unless invalidate, or the table is
+// named by a foreign ARN (keyFor). It returns the key ("" for none).
+func (p *Proxy) addWrite(ctx context.Context, req *wire.Request, ws *writeSet, tableName string, it ddb.Item, exactKey bool, image cache.Item, invalidate bool) string {
+	table, k, own := p.keyFor(ctx, req, ws, tableName, it, exactKey)
+	if k == "" {
+		return ""
+	}
+	ws.items = append(ws.items, itemWrite{table: table, key: k, image: image, invalidate: invalidate || !own})
+	return k
 }
 
 func keyLen(s *schema) int {
@@ -165,11 +196,8 @@ func (p *Proxy) putItem(ctx context.Context, req *wire.Request) ([]byte, error) 
 		Item      ddb.ItemJSON
 	}
 	var ws writeSet
-	if json.Unmarshal(req.Body, &in) == nil && in.Item.Item != nil {
-		if k := p.keyFor(ctx, req, &ws, in.TableName, in.Item.Item, false); k != "" {
-			ws.items = append(ws.items, itemWrite{table: tableFromName(in.TableName), key: k,
-				image: cache.Item{JSON: ddb.AppendItem(nil, in.Item.Item)}})
-		}
+	if ddb.Unmarshal(req.Body, &in) == nil && in.Item.Item != nil {
+		p.addWrite(ctx, req, &ws, in.TableName, in.Item.Item, false, cache.Item{JSON: ddb.AppendItem(nil, in.Item.Item)}, false)
 	}
 	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 }
@@ -187,10 +215,8 @@ func (p *Proxy) deleteItem(ctx context.Context, req *wire.Request) ([]byte, erro
 		Key       ddb.ItemJSON
 	}
 	var ws writeSet
-	if json.Unmarshal(req.Body, &in) == nil && in.Key.Item != nil {
-		if k := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true); k != "" {
-			ws.items = append(ws.items, itemWrite{table: tableFromName(in.TableName), key: k, image: cache.Item{Negative: true}})
-		}
+	if ddb.Unmarshal(req.Body, &in) == nil && in.Key.Item != nil {
+		p.addWrite(ctx, req, &ws, in.TableName, in.Key.Item, true, cache.Item{Negative: true}, false)
 	}
 	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 }
@@ -215,20 +241,19 @@ type updateIn struct {
 func (p *Proxy) updateItem(ctx context.Context, req *wire.Request) ([]byte, error) {
 	var in updateIn
 	var ws writeSet
-	if json.Unmarshal(req.Body, &in) != nil || in.Key.Item == nil {
+	if ddb.Unmarshal(req.Body, &in) != nil || in.Key.Item == nil {
 		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 	}
-	k := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true)
+	table, k, own := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true)
 	if k == "" {
 		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 	}
-	table := tableFromName(in.TableName)
 	rv := "NONE"
 	if in.ReturnValues != nil {
 		rv = *in.ReturnValues
 	}
 	var paths []expr.Path
-	rewrite := rv == "NONE" || rv == "ALL_NEW" || rv == "UPDATED_NEW"
+	rewrite := own && (rv == "NONE" || rv == "ALL_NEW" || rv == "UPDATED_NEW")
 	if rewrite && rv == "UPDATED_NEW" {
 		var ok bool
 		if paths, ok = updatePaths(&in); !ok {
@@ -239,7 +264,7 @@ func (p *Proxy) updateItem(ctx context.Context, req *wire.Request) ([]byte, erro
 		ws.items = append(ws.items, itemWrite{table: table, key: k, invalidate: true})
 		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 	}
-	body, ok := withoutMembers(make([]byte, 0, len(req.Body)+32), req.Body, "ReturnValues")
+	body, ok := ddb.WithoutMembers(make([]byte, 0, len(req.Body)+32), req.Body, "ReturnValues")
 	if !ok {
 		ws.items = append(ws.items, itemWrite{table: table, key: k, invalidate: true})
 		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
@@ -253,12 +278,18 @@ func (p *Proxy) updateItem(ctx context.Context, req *wire.Request) ([]byte, erro
 	ws.items = append(ws.items, itemWrite{table: table, key: k})
 	iw := &ws.items[0]
 	p.begin(&ws)
+	defer p.closeWrites(&ws)
 	status, out, err := p.callReq(ctx, req, body)
 	o := writeOutcome(status, out, err)
 	var attrs []byte
 	if o == applied {
-		attrs = member(out, "Attributes")
-		if attrs == nil || attrs[0] != '{' {
+		attrs = ddb.Member(out, "Attributes")
+		// Install only what the answer proves: an image whose own key is
+		// the request's key (anything else and the key is invalidated).
+		s := p.schemas.cachedName(table)
+		if attrs == nil || attrs[0] != '{' || s == nil {
+			iw.invalidate = true
+		} else if ik, ok := itemKeyFromJSON(s, attrs); !ok || ik != k {
 			iw.invalidate = true
 		} else {
 			iw.image = cache.Item{JSON: append([]byte(nil), attrs...)}
@@ -319,7 +350,7 @@ func shapeUpdate(out, attrs []byte, rv string, paths []expr.Path) []byte {
 		if attrs == nil {
 			return out
 		}
-		b, ok := withoutMembers(nil, out, "Attributes")
+		b, ok := ddb.WithoutMembers(nil, out, "Attributes")
 		if !ok {
 			return out
 		}
@@ -341,17 +372,17 @@ func shapeUpdate(out, attrs []byte, rv string, paths []expr.Path) []byte {
 		b = append(b, `"Attributes":`...)
 		b = append(b, proj...)
 	}
-	it := newObjIter(out)
-	for it.next() {
-		if keyIs(it.key, "Attributes") {
+	it := ddb.NewObjIter(out)
+	for it.Next() {
+		if ddb.KeyIs(it.Key, "Attributes") {
 			continue
 		}
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = append(b, it.key...)
+		b = append(b, it.Key...)
 		b = append(b, ':')
-		b = append(b, it.val...)
+		b = append(b, it.Val...)
 	}
 	return append(b, '}')
 }

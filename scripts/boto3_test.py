@@ -63,6 +63,83 @@ class Checks:
         print(f"FAIL {name}: no error raised")
 
 
+def cache_header(response):
+    """The x-dynax-cache header of a boto3 response ("" when absent)."""
+    return response["ResponseMetadata"]["HTTPHeaders"].get("x-dynax-cache", "")
+
+
+def check_cache_hits(c, client):
+    """Through dynax serve, repeated eventually consistent reads are cache hits."""
+    key = {"customer": {"S": "c2"}, "order": {"N": "7"}}
+    client.get_item(TableName="boto_orders", Key=key)
+    c.eq("item cache hit", cache_header(client.get_item(TableName="boto_orders", Key=key)), "hit")
+    c.eq("consistent read bypass",
+         cache_header(client.get_item(TableName="boto_orders", Key=key, ConsistentRead=True)), "bypass")
+    q = {"TableName": "boto_orders", "KeyConditionExpression": "customer = :c",
+         "ExpressionAttributeValues": {":c": {"S": "c2"}}, "Limit": 3}
+    client.query(**q)
+    c.eq("query cache hit", cache_header(client.query(**q)), "hit")
+    client.put_item(TableName="boto_orders", Item={**key, "total": {"N": "70"}})
+    got = client.get_item(TableName="boto_orders", Key=key)
+    c.eq("read after write", got["Item"]["total"]["N"], "70")
+
+
+def check_streams_and_ttl(c, session, client, endpoint):
+    """A streamed table with TTL, read back through boto3's dynamodbstreams client."""
+    streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+    desc = client.create_table(
+        TableName="boto_events", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]
+    arn = desc["LatestStreamArn"]
+    c.eq("stream arn", arn.startswith("arn:aws:dynamodb:ap-southeast-2:000000000000:table/boto_events/stream/"), True)
+    c.eq("stream label", arn.endswith("/stream/" + desc["LatestStreamLabel"]), True)
+    c.eq("list streams", [s["StreamArn"] for s in streams.list_streams(TableName="boto_events")["Streams"]], [arn])
+    c.raises("enable stream twice", lambda: client.update_table(
+        TableName="boto_events", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}),
+        "ValidationException", "Table already has an enabled stream: TableName: boto_events")
+
+    ttl = client.update_time_to_live(TableName="boto_events",
+                                     TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    c.eq("ttl spec", ttl["TimeToLiveSpecification"], {"Enabled": True, "AttributeName": "expires"})
+    c.eq("ttl status", client.describe_time_to_live(TableName="boto_events")["TimeToLiveDescription"],
+         {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"})
+    c.raises("ttl enabled twice", lambda: client.update_time_to_live(
+        TableName="boto_events", TimeToLiveSpecification={"Enabled": True, "AttributeName": "other"}),
+        "ValidationException", "TimeToLive is already enabled")
+
+    client.put_item(TableName="boto_events", Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    client.put_item(TableName="boto_events", Item={"id": {"S": "a"}, "v": {"N": "2"}})
+    client.put_item(TableName="boto_events", Item={"id": {"S": "b"}, "expires": {"N": str(int(time.time()) - 5)}})
+    deadline = time.time() + 10
+    while "Item" in client.get_item(TableName="boto_events", Key={"id": {"S": "b"}}, ConsistentRead=True):
+        if time.time() > deadline:
+            c.eq("expired item deleted", "still there after 10 s", "deleted")
+            break
+        time.sleep(0.1)
+
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[0]["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = []
+    for _ in range(20):
+        page = streams.get_records(ShardIterator=it, Limit=2)
+        records += page["Records"]
+        it = page["NextShardIterator"]
+        if len(records) >= 4:
+            break
+    c.eq("events", [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records],
+         [("INSERT", "a"), ("MODIFY", "a"), ("INSERT", "b"), ("REMOVE", "b")])
+    c.eq("new image", records[1]["dynamodb"].get("NewImage"), {"id": {"S": "a"}, "v": {"N": "2"}})
+    c.eq("no old image", "OldImage" in records[1]["dynamodb"], False)
+    c.eq("ttl identity", records[3].get("userIdentity"), {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"})
+    seqs = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+    c.eq("sequence numbers increase", seqs, sorted(set(seqs)))
+    c.raises("expired-format iterator", lambda: streams.get_records(ShardIterator="x" * 40),
+             "ValidationException", "Invalid ShardIterator")
+    client.delete_table(TableName="boto_events")
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp()
@@ -173,6 +250,10 @@ def main():
         c.eq("partiql select", sorted(int(r["order"]["N"]) for r in rows), [1, 2])
         for i in range(1, 31):
             table.delete_item(Key={"customer": "c2", "order": i})
+
+        if os.environ.get("DYNAX_VIA") == "serve":
+            check_cache_hits(c, client)
+        check_streams_and_ttl(c, session, client, endpoint)
 
         c.eq("list tables", client.list_tables()["TableNames"], ["boto_orders"])
         table.delete()

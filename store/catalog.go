@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -26,8 +27,13 @@ type catalog struct {
 	tables map[string]*Table
 	stats  map[uint64]*tableStats
 	nextID uint64
-	timers []*time.Timer
 	closed bool
+
+	// pending are the delayed status changes, by table ID (pending.go);
+	// retryBase and retryMax bound the backoff of their retries.
+	pending   map[uint64]*pendingChange
+	retryBase time.Duration
+	retryMax  time.Duration
 
 	// backfills are the running index backfills, by table ID and index name.
 	backfills map[backfillID]chan struct{}
@@ -45,7 +51,8 @@ func catalogKey(name string) []byte { return append([]byte{tagCatalog}, name...)
 
 func loadCatalog(n *Node) (*catalog, error) {
 	c := &catalog{n: n, tables: map[string]*Table{}, stats: map[uint64]*tableStats{}, nextID: 1,
-		backfills: map[backfillID]chan struct{}{}, bfStop: make(chan struct{})}
+		backfills: map[backfillID]chan struct{}{}, bfStop: make(chan struct{}),
+		pending: map[uint64]*pendingChange{}, retryBase: retryBaseDefault, retryMax: retryMaxDefault}
 	if v, closer, err := n.db.Get([]byte{tagCounter}); err == nil {
 		c.nextID = binary.BigEndian.Uint64(v)
 		closer.Close()
@@ -171,7 +178,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	c.tables[t.Name] = t
 	c.stats[t.ID] = &tableStats{}
 	if t.Status == "CREATING" {
-		c.later(func() { c.setStatus(t.Name, t.ID, "ACTIVE") })
+		c.schedule(t, "ACTIVE", func(cur *Table) error { return c.setStatusLocked(cur, "ACTIVE") })
 	}
 	return true, nil
 }
@@ -184,25 +191,20 @@ func setTable(b *pebble.Batch, t *Table) error {
 	return b.Set(catalogKey(t.Name), v, nil)
 }
 
-// later runs fn after Options.CreateDelay unless the catalog stops first.
-func (c *catalog) later(fn func()) {
-	c.timers = append(c.timers, time.AfterFunc(c.n.opts.CreateDelay, fn))
-}
-
-func (c *catalog) setStatus(name string, id uint64, status string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t, ok := c.tables[name]
-	if !ok || t.ID != id || c.closed {
-		return
-	}
+// setStatusLocked stores table t with a new status. The caller holds c.mu.
+func (c *catalog) setStatusLocked(t *Table, status string) error {
 	nt := *t
 	nt.Status = status
 	b := c.n.db.NewBatch()
 	defer b.Close()
-	if setTable(b, &nt) == nil && c.commitChange(b, t, &nt) == nil {
-		c.tables[name] = &nt
+	if err := setTable(b, &nt); err != nil {
+		return err
 	}
+	if err := c.commitChange(b, t, &nt); err != nil {
+		return fmt.Errorf("set table %q %s: %w", t.Name, status, err)
+	}
+	c.tables[t.Name] = &nt
+	return nil
 }
 
 // update replaces the stored metadata of a table with t (same Name and ID).
@@ -281,24 +283,27 @@ func (c *catalog) remove(t *Table) (*Table, error) {
 			return nil, err
 		}
 		c.tables[t.Name] = &dt
-		c.later(func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			if cur, ok := c.tables[dt.Name]; ok && cur.ID == dt.ID && !c.closed {
-				if c.dropData(&dt) == nil {
-					delete(c.tables, dt.Name)
-					delete(c.stats, dt.ID)
-				}
-			}
-		})
+		c.schedule(&dt, "DELETED", c.dropLocked)
 		return &dt, nil
 	}
-	if err := c.dropData(&dt); err != nil {
+	if err := c.dropLocked(&dt); err != nil {
 		return nil, err
+	}
+	return &dt, nil
+}
+
+// dropLocked deletes table t's data and forgets it. The caller holds c.mu.
+func (c *catalog) dropLocked(t *Table) error {
+	if err := c.dropData(t); err != nil {
+		return fmt.Errorf("drop table %q: %w", t.Name, err)
 	}
 	delete(c.tables, t.Name)
 	delete(c.stats, t.ID)
-	return &dt, nil
+	if p := c.pending[t.ID]; p != nil {
+		p.timer.Stop()
+		delete(c.pending, t.ID)
+	}
+	return nil
 }
 
 // dropData deletes a table's catalog entry, items, index and TTL entries
@@ -323,11 +328,20 @@ func (c *catalog) dropData(t *Table) error {
 		return err
 	}
 	tk, lt, err := c.n.clog.addDrop(b, t)
+	committed := false
+	// Deferred, so that a commit that panics (Pebble's Fatalf) still ends
+	// the ticket.
+	defer func() {
+		if !committed && err == nil {
+			err = errors.New("commit did not return")
+		}
+		c.n.clog.done(tk, err)
+	}()
 	if err == nil {
 		err = c.commitChange(b, t, nil)
 	}
-	c.n.clog.done(tk, err)
 	if err == nil {
+		committed = true
 		lt.dropped.Store(true)
 	}
 	return err
@@ -340,9 +354,15 @@ func (c *catalog) commitChange(b *pebble.Batch, old, new *Table) error {
 	if err != nil {
 		return err
 	}
-	err = b.Commit(c.n.wopts)
-	finish(err == nil)
-	return err
+	// finish is deferred: it releases the stream registry's lock, which a
+	// commit that panics (Pebble's Fatalf) must not leave held.
+	ok := false
+	defer func() { finish(ok) }()
+	if err = b.Commit(c.n.wopts); err != nil {
+		return err
+	}
+	ok = true
+	return nil
 }
 
 // modify applies fn to a copy of table name (if it still has id) and
@@ -369,11 +389,8 @@ func (c *catalog) stop() {
 		return
 	}
 	c.closed = true
-	timers := c.timers
+	c.stopPending()
 	close(c.bfStop)
 	c.mu.Unlock()
-	for _, t := range timers {
-		t.Stop()
-	}
 	c.bfWG.Wait()
 }

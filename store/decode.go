@@ -12,7 +12,7 @@ import (
 // decode unmarshals a request body into v, mapping JSON shape errors to
 // DynamoDB's SerializationException texts.
 func decode(body []byte, v any) error {
-	err := json.Unmarshal(body, v)
+	err := ddb.Unmarshal(body, v)
 	if err == nil {
 		return nil
 	}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
@@ -65,6 +66,11 @@ type Options struct {
 	// LogTrimInterval is how often records past every retention are
 	// reclaimed, and streams maintained (shard rollover, expiry). Default 1s.
 	LogTrimInterval time.Duration
+	// FS is the file system the engine keeps its files on. Default
+	// vfs.Default (the operating system's). Tests pass Pebble's in-memory,
+	// crashable or fault-injecting file systems (vfs.NewMem,
+	// vfs.NewCrashableMem, errorfs) to lose unsynced data or fail I/O.
+	FS vfs.FS
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -90,6 +96,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.LogTrimInterval == 0 {
 		o.LogTrimInterval = time.Second
+	}
+	if o.FS == nil {
+		o.FS = vfs.Default
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -139,6 +148,7 @@ type Node struct {
 	stop      chan struct{} // closed by Close: background jobs end
 	bg        sync.WaitGroup
 	closeOnce sync.Once
+	closeErr  error
 }
 
 // ErrClosed is returned by operations on a closed Node.
@@ -153,6 +163,7 @@ func Open(opts Options) (*Node, error) {
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
 	db, err := pebble.Open(opts.Dir, &pebble.Options{
+		FS:                          opts.FS,
 		Cache:                       cache,
 		MemTableSize:                64 << 20,
 		MemTableStopWritesThreshold: 4,
@@ -181,17 +192,37 @@ func Open(opts Options) (*Node, error) {
 	return n, nil
 }
 
-// Close flushes and closes the engine.
+// Close stops the background jobs (waiting for them), then flushes and
+// closes the engine. It returns the engine's error, also when Pebble
+// reports it by panicking (after a write-ahead log fault, see
+// quietLogger); later calls return the same error.
 func (n *Node) Close() error {
-	var err error
 	n.closeOnce.Do(func() {
 		close(n.stop)
 		n.bg.Wait()
 		n.cat.stop()
-		n.clog.saveFloor()
-		err = n.db.Close()
+		n.closeErr = errors.Join(
+			unpanic("save change log floor", func() error { n.clog.saveFloor(); return nil }),
+			unpanic("close engine", n.db.Close))
+		if n.closeErr != nil {
+			n.log.Error("store: close failed", "err", n.closeErr)
+		}
 	})
-	return err
+	return n.closeErr
+}
+
+// unpanic runs fn, returning its error or its panic as an error, with what
+// as context.
+func unpanic(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store: %s: panic: %v", what, r)
+		}
+	}()
+	if err := fn(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
 }
 
 // every runs fn every interval in the background until Close, logging its

@@ -103,6 +103,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "sweep" {
 		return runSweep(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "streams" {
+		return runBenchStreams(args[1:], stdout, stderr)
+	}
 	fs := newFlagSet("bench", `Measures the latency and throughput of DynamoDB endpoints (dynax store, dynax
 proxy, DynamoDB, dynalite, …) with a lean keep-alive HTTP client signing with
 SigV4. It loads --records items (BatchWriteItem), then runs the same workload
@@ -113,7 +116,9 @@ DynamoDB, a custom mix, or micro-benchmarks (--ops). Closed loop by default;
 endpoint is a dynax proxy, its cache hit ratios are read from GET /metrics.
 Reads are checked against the last acknowledged write of their key (stale
 reads). 'dynax bench fixed-server' runs a server that answers every request
-with a fixed GetItem body: the floor. See docs/benchmarking.md.`, stderr)
+with a fixed GetItem body: the floor. 'dynax bench streams' measures
+DynamoDB Streams (ack-to-record latency, GetRecords throughput). See
+docs/benchmarking.md.`, stderr)
 	var f benchFlags
 	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
