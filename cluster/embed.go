@@ -21,7 +21,7 @@ type EtcdOptions struct {
 	PeerAddr string
 	// StartTimeout bounds waiting for etcd to be ready. Default 30s.
 	StartTimeout time.Duration
-	// LogLevel is etcd's (zap) log level. Default "error".
+	// LogLevel is etcd's (zap) log level. Default "fatal": etcd's errors (shutdown noise included) stay quiet; clients see failures as errors.
 	LogLevel string
 }
 
@@ -51,7 +51,7 @@ func StartEtcd(o EtcdOptions) (*Etcd, error) {
 		o.StartTimeout = 30 * time.Second
 	}
 	if o.LogLevel == "" {
-		o.LogLevel = "error"
+		o.LogLevel = "fatal"
 	}
 	peer, err := freeAddr(o.PeerAddr)
 	if err != nil {

@@ -34,7 +34,8 @@ type View struct {
 
 // Route says where a key's requests go.
 type Route struct {
-	// Owner is the key's owner (zero when Detached).
+	// Owner is the key's owner by the view (when Detached: by the members
+	// this node still sees, zero if none).
 	Owner Member
 	// Local: this node owns the key.
 	Local bool
@@ -61,6 +62,9 @@ type state struct {
 	past []pastView
 	// unsettledUntil is the end of the latest settle window (zero: none).
 	unsettledUntil time.Time
+	// queriesFrom is when this node, attached again, has been a member long
+	// enough for every writer to send it query invalidations.
+	queriesFrom time.Time
 }
 
 // Membership is this node's registration in the cluster and its view of
@@ -249,10 +253,13 @@ func (m *Membership) installLocked() {
 		m.epoch++
 		m.losses.Add(1)
 		if m.opts.OnOwnershipLoss != nil {
-			m.opts.OnOwnershipLoss()
+			m.opts.OnOwnershipLoss(self < 0)
 		}
 	}
-	ns := &state{view: View{Rev: m.rev, Members: ms, Self: self, Epoch: m.epoch, Installed: now}}
+	ns := &state{view: View{Rev: m.rev, Members: ms, Self: self, Epoch: m.epoch, Installed: now}, queriesFrom: old.queriesFrom}
+	if self >= 0 && ov.Self < 0 && len(ms) > 1 {
+		ns.queriesFrom = now.Add(m.opts.SettleWindow)
+	}
 	// Keys we gain are unsettled for a window, unless nobody else was
 	// there to route by the old view.
 	if m.opts.SettleWindow > 0 && len(ov.Members) > 0 && !(len(ov.Members) == 1 && ov.Self == 0) {
@@ -295,10 +302,14 @@ func sameView(a, b []Member) bool {
 func (m *Membership) Route(key string) Route {
 	st := m.cur.Load()
 	v := &st.view
-	if v.Self < 0 {
-		return Route{Detached: true, Epoch: v.Epoch}
-	}
 	h := KeyHash(key)
+	if v.Self < 0 {
+		r := Route{Detached: true, Epoch: v.Epoch}
+		if i := ownerIndex(v.Members, h); i >= 0 {
+			r.Owner = v.Members[i]
+		}
+		return r
+	}
 	i := ownerIndex(v.Members, h)
 	r := Route{Owner: v.Members[i], Local: i == v.Self, Epoch: v.Epoch}
 	if !r.Local {
@@ -317,6 +328,17 @@ func (m *Membership) Route(key string) Route {
 		}
 	}
 	return r
+}
+
+// QueryCacheable reports whether this node may serve and fill its query
+// cache: it is attached, and every other member has had a settle window
+// to see it (and so to send it the generation bumps of their writes).
+func (m *Membership) QueryCacheable() bool {
+	st := m.cur.Load()
+	if st.view.Self < 0 {
+		return false
+	}
+	return st.queriesFrom.IsZero() || !m.opts.Now().Before(st.queriesFrom)
 }
 
 // View returns the current view.
@@ -502,8 +524,9 @@ func (m *Membership) Close() error {
 	return err
 }
 
-// abandon stops without revoking the lease, as a crash would (tests).
-func (m *Membership) abandon() {
+// Abandon stops without revoking the lease, as a crash would: the others
+// see this member leave only when its lease expires (tests, chaos runs).
+func (m *Membership) Abandon() {
 	m.closeOnce.Do(func() {
 		m.cancel()
 		m.wg.Wait()

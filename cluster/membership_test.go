@@ -102,7 +102,7 @@ func TestCrashLeavesAfterLeaseTTL(t *testing.T) {
 	b := join(t, e, "b", nil)
 	waitMembers(t, a, 2, 2*time.Second)
 	start := time.Now()
-	b.abandon() // no revoke: the lease must expire
+	b.Abandon() // no revoke: the lease must expire
 	time.Sleep(500 * time.Millisecond)
 	if n := len(a.View().Members); n != 2 {
 		t.Fatalf("crashed member gone after %v, before its lease TTL (%d members)", time.Since(start), n)
@@ -118,7 +118,7 @@ func TestCrashLeavesAfterLeaseTTL(t *testing.T) {
 func TestOwnershipLossAdvancesEpoch(t *testing.T) {
 	e := startEtcd(t)
 	var losses atomic.Int32
-	a := join(t, e, "a", func(o *Options) { o.OnOwnershipLoss = func() { losses.Add(1) } })
+	a := join(t, e, "a", func(o *Options) { o.OnOwnershipLoss = func(bool) { losses.Add(1) } })
 	e0 := a.Epoch()
 	b := join(t, e, "b", nil)
 	waitMembers(t, a, 2, 2*time.Second)

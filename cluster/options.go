@@ -60,11 +60,12 @@ type Options struct {
 	SettleWindow time.Duration
 	// DialTimeout bounds connecting to etcd. Default DefaultDialTimeout.
 	DialTimeout time.Duration
-	// OnOwnershipLoss is called (synchronously, from the watch goroutine,
-	// before the new view is used) when this node may have lost keys: a
-	// member joined, or this node was detached. The proxy drops its cached
-	// items. Optional.
-	OnOwnershipLoss func()
+	// OnOwnershipLoss is called (synchronously, before the new view is
+	// used) when this node may have lost keys: a member joined, or this
+	// node was detached (detached true: it also stops receiving the
+	// others' invalidations). The proxy drops its cached items, and on
+	// detach its cached queries. Optional.
+	OnOwnershipLoss func(detached bool)
 	// OnViewChange is called after each new view is installed. Optional.
 	OnViewChange func(View)
 	// Logger receives membership events. Default slog.Default().

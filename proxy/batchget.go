@@ -53,6 +53,9 @@ func (p *Proxy) batchGetItem(ctx context.Context, req *wire.Request) ([]byte, er
 		p.m.itemBypass.Add(1)
 		return p.bypass(ctx, req)
 	}
+	if p.cl != nil && originOf(ctx) != localOnly {
+		return p.clusterBatchGet(ctx, req, tables, rcc)
+	}
 	fwd, nmiss := p.batchHits(tables, rcc != nil)
 	if len(fwd) == 0 {
 		setCache(req, cacheHit)

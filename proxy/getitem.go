@@ -364,6 +364,10 @@ func (p *Proxy) getItem(ctx context.Context, req *wire.Request) ([]byte, error) 
 		return p.bypassBadKey(ctx, req, s)
 	}
 	putBuf(bp)
+	epoch, routed, out, err := p.routeGet(ctx, req, key)
+	if routed {
+		return out, err
+	}
 	if e, hit := p.items.Get(key); hit {
 		p.m.itemHits.Add(1)
 		if e.Negative {
@@ -376,7 +380,9 @@ func (p *Proxy) getItem(ctx context.Context, req *wire.Request) ([]byte, error) 
 		}
 		return renderItem(e, pr, cc), nil
 	}
-	return p.fillItem(ctx, req, &g, key, pr)
+	out, err = p.fillItem(ctx, req, &g, key, pr)
+	p.afterFill(key, epoch)
+	return out, err
 }
 
 // fillItem answers a GetItem miss: it fetches the full item (no projection),

@@ -190,7 +190,7 @@ func (p *Proxy) appendMetrics(b []byte) []byte {
 		}
 		b = m.latency[i].appendTo(b, "RequestLatencySeconds", `operation="`+opNames[i]+`"`)
 	}
-	return b
+	return p.appendClusterMetrics(b)
 }
 
 func (h *histogram) appendTo(b []byte, name, labels string) []byte {

@@ -74,6 +74,7 @@ type Proxy struct {
 
 	m    metrics
 	wire *wire.Server
+	cl   *clusterState // nil: no cache cluster (cluster.go)
 }
 
 // New returns a Proxy in front of opts.Backend.
@@ -325,6 +326,7 @@ func (p *Proxy) dropTable(table string) {
 	p.items.InvalidateTable(table)
 	p.gens.BumpTable(table)
 	p.m.tableInvalidations.Add(1)
+	p.afterTableDrop(table)
 }
 
 // isErrorType reports whether an error body's __type names the error name.

@@ -184,7 +184,7 @@ func (p *Proxy) queryScan(ctx context.Context, req *wire.Request, scan bool) ([]
 	if scan {
 		hits, misses, bypassed = &p.m.scanHits, &p.m.scanMisses, &p.m.scanBypass
 	}
-	if p.queries == nil {
+	if p.queries == nil || !p.queryCacheable() {
 		bypassed.Add(1)
 		return p.bypass(ctx, req)
 	}

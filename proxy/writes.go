@@ -119,6 +119,7 @@ func (p *Proxy) finish(ws *writeSet, o outcome) {
 			p.tableGone(t)
 		}
 	}
+	p.afterWrite(ws, o)
 }
 
 // closeWrites ends ws as an unknown outcome (keys invalidated) if it was
