@@ -24,7 +24,9 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 		RequestItems map[string][]writeRequest
 	}
 	var ws writeSet
-	if ddb.Unmarshal(req.Body, &in) == nil {
+	if ddb.Unmarshal(req.Body, &in) != nil {
+		ws.unreadable = true
+	} else {
 		for table, reqs := range in.RequestItems {
 			for _, wr := range reqs {
 				switch {
@@ -77,7 +79,7 @@ func (p *Proxy) batchWriteItem(ctx context.Context, req *wire.Request) ([]byte, 
 		}
 	}
 	var done, notDone writeSet
-	done.tables, done.mismatched = ws.tables, ws.mismatched
+	done.tables, done.mismatched, done.unreadable = ws.tables, ws.mismatched, ws.unreadable
 	for _, iw := range ws.items {
 		if skip[iw.key] {
 			notDone.items = append(notDone.items, iw)
@@ -114,7 +116,9 @@ func (p *Proxy) transactWriteItems(ctx context.Context, req *wire.Request) ([]by
 		ClientRequestToken *string
 	}
 	var ws writeSet
-	if ddb.Unmarshal(req.Body, &in) == nil {
+	if ddb.Unmarshal(req.Body, &in) != nil {
+		ws.unreadable = true
+	} else {
 		replay := in.ClientRequestToken != nil
 		for _, ti := range in.TransactItems {
 			switch {

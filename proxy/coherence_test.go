@@ -18,7 +18,7 @@ import (
 
 // backendEnv is a proxy in front of the dynax store or of dynalite; in
 // both, e.storeURL is the backend itself.
-func backendEnv(t *testing.T, kind string, eo envOpts) *testEnv {
+func backendEnv(t testing.TB, kind string, eo envOpts) *testEnv {
 	t.Helper()
 	if kind == "store" {
 		return newEnv(t, eo)

@@ -17,7 +17,7 @@ import (
 // installs it: npm install --prefix DIR dynalite, then
 // DYNAX_DYNALITE=DIR/node_modules/dynalite/cli.js).
 
-func startDynalite(t *testing.T) string {
+func startDynalite(t testing.TB) string {
 	t.Helper()
 	cli := os.Getenv("DYNAX_DYNALITE")
 	if cli == "" {

@@ -21,24 +21,30 @@ type pqlStatement struct {
 
 func (p *Proxy) partiQL(ctx context.Context, req *wire.Request) ([]byte, error) {
 	var stmts []pqlStatement
+	var ws writeSet
 	switch req.Operation {
 	case "ExecuteStatement":
 		var in pqlStatement
 		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = append(stmts, in)
+		} else {
+			ws.unreadable = true
 		}
 	case "BatchExecuteStatement":
 		var in struct{ Statements []pqlStatement }
 		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = in.Statements
+		} else {
+			ws.unreadable = true
 		}
 	case "ExecuteTransaction":
 		var in struct{ TransactStatements []pqlStatement }
 		if ddb.Unmarshal(req.Body, &in) == nil {
 			stmts = in.TransactStatements
+		} else {
+			ws.unreadable = true
 		}
 	}
-	var ws writeSet
 	for _, st := range stmts {
 		p.pqlWrite(ctx, req, &ws, st)
 	}
@@ -55,6 +61,9 @@ func (p *Proxy) sendWritePQL(ctx context.Context, req *wire.Request, ws *writeSe
 	p.begin(ws)
 	defer p.closeWrites(ws)
 	status, out, err := p.callReq(ctx, req, nil)
+	if err == nil && status != 200 {
+		ws.unreadable = false // refused: nothing was written
+	}
 	p.finish(ws, unknown)
 	return status, out, err
 }

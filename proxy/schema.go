@@ -276,6 +276,17 @@ func (c *schemas) seen(table string) bool {
 	return c.ever[table]
 }
 
+// everSeen returns the tables whose schema was ever learned.
+func (c *schemas) everSeen() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]string, 0, len(c.ever))
+	for t := range c.ever {
+		out = append(out, t)
+	}
+	return out
+}
+
 // cachedName is cached for a string name.
 func (c *schemas) cachedName(table string) *schema {
 	c.mu.RLock()

@@ -47,6 +47,10 @@ type writeSet struct {
 	mismatched []string
 	// open: begun and not yet finished (see closeWrites).
 	open bool
+	// unreadable: the request could not be decoded, so what it writes is
+	// unknown; if the backend took it anyway (it may read JSON more
+	// leniently), every table's entries go.
+	unreadable bool
 }
 
 func addName(list *[]string, t string) {
@@ -117,6 +121,11 @@ func (p *Proxy) finish(ws *writeSet, o outcome) {
 	if o == applied || o == unknown {
 		for _, t := range ws.mismatched {
 			p.tableGone(t)
+		}
+		if ws.unreadable {
+			for _, t := range p.schemas.everSeen() {
+				p.dropTable(t)
+			}
 		}
 	}
 	p.afterWrite(ws, o)
@@ -197,7 +206,9 @@ func (p *Proxy) putItem(ctx context.Context, req *wire.Request) ([]byte, error) 
 		Item      ddb.ItemJSON
 	}
 	var ws writeSet
-	if ddb.Unmarshal(req.Body, &in) == nil && in.Item.Item != nil {
+	if err := ddb.Unmarshal(req.Body, &in); err != nil {
+		ws.unreadable = true
+	} else if in.Item.Item != nil {
 		p.addWrite(ctx, req, &ws, in.TableName, in.Item.Item, false, cache.Item{JSON: ddb.AppendItem(nil, in.Item.Item)}, false)
 	}
 	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
@@ -216,7 +227,9 @@ func (p *Proxy) deleteItem(ctx context.Context, req *wire.Request) ([]byte, erro
 		Key       ddb.ItemJSON
 	}
 	var ws writeSet
-	if ddb.Unmarshal(req.Body, &in) == nil && in.Key.Item != nil {
+	if err := ddb.Unmarshal(req.Body, &in); err != nil {
+		ws.unreadable = true
+	} else if in.Key.Item != nil {
 		p.addWrite(ctx, req, &ws, in.TableName, in.Key.Item, true, cache.Item{Negative: true}, false)
 	}
 	return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
@@ -242,7 +255,8 @@ type updateIn struct {
 func (p *Proxy) updateItem(ctx context.Context, req *wire.Request) ([]byte, error) {
 	var in updateIn
 	var ws writeSet
-	if ddb.Unmarshal(req.Body, &in) != nil || in.Key.Item == nil {
+	if err := ddb.Unmarshal(req.Body, &in); err != nil || in.Key.Item == nil {
+		ws.unreadable = err != nil
 		return p.writeAnswer(p.sendWrite(ctx, req, nil, &ws))
 	}
 	table, k, own := p.keyFor(ctx, req, &ws, in.TableName, in.Key.Item, true)

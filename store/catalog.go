@@ -160,7 +160,8 @@ func (c *catalog) create(t *Table) (bool, error) {
 	}
 	t.ID = c.nextID
 	t.Status = "ACTIVE"
-	if c.n.opts.CreateDelay > 0 {
+	restoring := t.Desc.Restore != nil && t.Desc.Restore.InProgress
+	if c.n.opts.CreateDelay > 0 || restoring {
 		t.Status = "CREATING"
 	}
 	b := c.n.db.NewBatch()
@@ -177,7 +178,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	c.nextID++
 	c.tables[t.Name] = t
 	c.stats[t.ID] = &tableStats{}
-	if t.Status == "CREATING" {
+	if t.Status == "CREATING" && !restoring { // a restore turns ACTIVE when filled
 		c.schedule(t, "ACTIVE", func(cur *Table) error { return c.setStatusLocked(cur, "ACTIVE") })
 	}
 	return true, nil

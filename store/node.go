@@ -141,6 +141,7 @@ type Node struct {
 	cat     *catalog
 	clog    *changeLog
 	streams *streamRegistry
+	backups *backups
 	locks   lockTable
 	marks   txnMarks
 	idem    idemStore // ClientRequestToken table of TransactWriteItems
@@ -179,7 +180,9 @@ func Open(opts Options) (*Node, error) {
 	}
 	if n.clog, err = openChangeLog(n); err == nil {
 		if n.streams, err = loadStreams(n); err == nil {
-			n.cat, err = loadCatalog(n)
+			if n.cat, err = loadCatalog(n); err == nil {
+				n.backups, err = openBackups(n)
+			}
 		}
 	}
 	if err != nil {
@@ -187,6 +190,10 @@ func Open(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
 	n.clog.attachTables(n.cat.tables)
+	if err := n.resumeRestores(); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("open store %q: resume restores: %w", opts.Dir, err)
+	}
 	n.every("ttl expirer", opts.TTLInterval, func() error { _, err := n.expireDue(); return err })
 	n.every("change log trimmer", opts.LogTrimInterval, n.maintainLogs)
 	return n, nil
@@ -200,6 +207,9 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		close(n.stop)
 		n.bg.Wait()
+		if n.backups != nil {
+			n.backups.close()
+		}
 		n.cat.stop()
 		n.closeErr = errors.Join(
 			unpanic("save change log floor", func() error { n.clog.saveFloor(); return nil }),

@@ -5,7 +5,8 @@ package store
 // Every consumer of a table's log holds a retention: the change feed keeps
 // Options.ChangeFeedRetention of every table's records, and each stream
 // keeps 24 hours of the records it covers (from its start, for 24 hours
-// after it was disabled). Periodically the trimmer computes, per table, the
+// after it was disabled), and point-in-time recovery keeps everything after
+// its oldest base copy (pitr.go). Periodically the trimmer computes, per table, the
 // lowest sequence number any consumer still needs and deletes everything
 // below it with one range deletion, in the same batch as the table's new
 // horizon ('L' + tableID), so readers can tell reclaimed positions
@@ -26,6 +27,9 @@ import (
 // log records past every retention.
 func (n *Node) maintainLogs() error {
 	if err := n.streams.maintain(); err != nil {
+		return err
+	}
+	if err := n.maintainPITR(); err != nil {
 		return err
 	}
 	return n.trimLogs()
@@ -55,6 +59,9 @@ func (n *Node) trimLogs() error {
 				return err
 			}
 			needed = min(needed, max(from, at))
+		}
+		if hold, ok := n.backups.pitrHold(lt.id); ok {
+			needed = min(needed, hold)
 		}
 		if needed <= lt.horizon.Load() {
 			continue

@@ -58,6 +58,11 @@ type TableExtra struct {
 
 	// TTL is the Time to Live setting; nil if it was never set.
 	TTL *TTLState `json:"ttl,omitempty"`
+
+	// PITR is the point-in-time recovery setting; nil: never enabled.
+	PITR *PITRState `json:"pitr,omitempty"`
+	// Restore is set on a table made by a restore.
+	Restore *RestoreState `json:"restore,omitempty"`
 }
 
 // Throughput is provisioned capacity with its change history.
@@ -288,6 +293,14 @@ func (x TableExtra) clone() TableExtra {
 		s := *x.TTL
 		y.TTL = &s
 	}
+	if x.PITR != nil {
+		s := *x.PITR
+		y.PITR = &s
+	}
+	if x.Restore != nil {
+		s := *x.Restore
+		y.Restore = &s
+	}
 	y.OnDemand = cloneOnDemand(x.OnDemand)
 	y.Warm = cloneWarm(x.Warm)
 	return y
@@ -344,6 +357,14 @@ type tableDescription struct {
 	DeletionProtection     bool                       `json:"DeletionProtectionEnabled"`
 	OnDemandThroughput     *OnDemandThroughput        `json:"OnDemandThroughput,omitempty"`
 	WarmThroughput         *warmThroughputDescription `json:"WarmThroughput,omitempty"`
+	RestoreSummary         *restoreSummary            `json:"RestoreSummary,omitempty"`
+}
+
+type restoreSummary struct {
+	SourceBackupArn   string  `json:"SourceBackupArn,omitempty"`
+	SourceTableArn    string  `json:"SourceTableArn,omitempty"`
+	RestoreDateTime   float64 `json:"RestoreDateTime"`
+	RestoreInProgress bool    `json:"RestoreInProgress"`
 }
 
 type throughputDescription struct {
@@ -478,6 +499,10 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 	}
 	if t.Desc.TableClass != "" {
 		d.TableClassSummary = &tableClassSummary{TableClass: t.Desc.TableClass, LastUpdateDateTime: t.Desc.TableClassUpdated}
+	}
+	if r := t.Desc.Restore; r != nil {
+		d.RestoreSummary = &restoreSummary{SourceBackupArn: r.SourceBackupArn, SourceTableArn: r.SourceTableArn,
+			RestoreDateTime: r.RestoreDateTime, RestoreInProgress: r.InProgress}
 	}
 	return d
 }

@@ -940,6 +940,12 @@ func opDeleteTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if t.Desc.DeletionProtection {
 		return nil, ddb.Validation(msgProtected)
 	}
+	if n.backups.busy(t.ID) {
+		return nil, ddb.ResourceInUse("Attempt to change a resource which is still in use: Table is being backed up: " + t.Name)
+	}
+	if err := n.deletedTableBackup(t); err != nil {
+		return nil, err
+	}
 	d := n.describeTable(t) // before removal: ItemCount and sizes as they were
 	if _, err := n.cat.remove(t); err != nil {
 		return nil, err
