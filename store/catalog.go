@@ -69,10 +69,13 @@ func loadCatalog(n *Node) (*catalog, error) {
 		if err := json.Unmarshal(it.Value(), &t); err != nil {
 			return nil, fmt.Errorf("catalog entry %q: %w", it.Key()[1:], err)
 		}
-		switch t.Status {
-		case "CREATING", "UPDATING":
+		switch {
+		case t.Status == "CREATING" && t.Desc.Restore != nil && t.Desc.Restore.InProgress:
+			// A restore the restart interrupted: it stays CREATING until
+			// resumeRestores has filled it again.
+		case t.Status == "CREATING" || t.Status == "UPDATING":
 			t.Status = "ACTIVE"
-		case "DELETING":
+		case t.Status == "DELETING":
 			// The node stopped during a delayed delete: finish it.
 			if err := c.dropData(&t); err != nil {
 				return nil, err
