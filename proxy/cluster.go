@@ -639,11 +639,13 @@ func (p *Proxy) JoinCluster(ctx context.Context, o ClusterOptions) (*ClusterNode
 	if o.PeerListen == "" {
 		o.PeerListen = "127.0.0.1:0"
 	}
-	name := o.Membership.Cluster
-	if name == "" {
-		name = cluster.DefaultCluster
+	mo := o.Membership
+	if mo.Logger == nil {
+		mo.Logger = p.log
 	}
-	srv, err := cluster.NewPeerServer(cluster.PeerServerOptions{Secret: o.Secret, Cluster: name, ID: o.Membership.ID, Handler: p, Logger: p.log})
+	mo.EnsureDefaults()
+	name := mo.Cluster
+	srv, err := cluster.NewPeerServer(cluster.PeerServerOptions{Secret: o.Secret, Cluster: name, ID: mo.ID, Handler: p, Logger: p.log})
 	if err != nil {
 		return nil, err
 	}
@@ -655,14 +657,10 @@ func (p *Proxy) JoinCluster(ctx context.Context, o ClusterOptions) (*ClusterNode
 	if err != nil {
 		return nil, fmt.Errorf("proxy: peer listener: %w", err)
 	}
-	mo := o.Membership
 	if mo.PeerAddr == "" {
 		mo.PeerAddr = ln.Addr().String()
 	}
 	mo.OnOwnershipLoss = p.OnOwnershipLoss
-	if mo.Logger == nil {
-		mo.Logger = p.log
-	}
 	m, err := cluster.Join(ctx, mo)
 	if err != nil {
 		ln.Close()

@@ -23,6 +23,7 @@ func init() {
 		{"serve", "run the all-in-one node: caching proxy on 127.0.0.1:8000, storage node in process (also on 127.0.0.1:8001)", runServe},
 		{"store", "run the storage node alone", runStore},
 		{"proxy", "run the caching proxy in front of a backend (dynax store, DynamoDB, DynamoDB Local, dynalite)", runProxy},
+		{"cluster", "show a cache cluster's members (dynax cluster status --etcd URL)", runCluster},
 		{"bench", "measure DynamoDB endpoints (latency, throughput)", runBench},
 		{"version", "print the version", runVersion},
 	}

@@ -144,6 +144,8 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	var cf cacheFlags
 	cf.register(fs)
+	var clf clusterFlags
+	clf.register(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -195,6 +197,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 2
 	}
 	defer p.Close()
+	cr, err := clf.start(fs, p, log, "", *logLevel)
+	if err != nil {
+		log.Error("cannot join the cache cluster", "err", err)
+		return 1
+	}
+	defer cr.Close()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", *listen, "err", err)

@@ -75,6 +75,8 @@ the proxy's Prometheus metrics.`, stderr)
 	storeListen := fs.String("store-listen", "127.0.0.1:8001", "address to also serve the storage node directly on, bypassing the cache (\"\" to disable)")
 	var cf cacheFlags
 	cf.register(fs)
+	var clf clusterFlags
+	clf.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -106,6 +108,12 @@ the proxy's Prometheus metrics.`, stderr)
 		return 2
 	}
 	defer p.Close()
+	cr, err := clf.start(fs, p, log, f.dataDir, f.logLevel)
+	if err != nil {
+		log.Error("cannot start the cache cluster", "err", err)
+		return 1
+	}
+	defer cr.Close()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
