@@ -61,12 +61,28 @@ func startStore(t *testing.T, wrap func(next fasthttp.RequestHandler) fasthttp.R
 		cnt.mu.Unlock()
 		h(ctx)
 	}}
-	go func() { _ = fs.Serve(ln) }()
 	t.Cleanup(func() {
-		_ = fs.Shutdown()
-		node.Close()
+		if err := node.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
 	})
+	serveTest(t, fs, ln)
 	return "http://" + ln.Addr().String(), cnt
+}
+
+// serveTest serves srv on ln until the test ends, then shuts it down and
+// fails the test if Serve failed.
+func serveTest(t *testing.T, srv *fasthttp.Server, ln net.Listener) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		_ = ln.Close() // in case Shutdown came before Serve registered ln
+		if err := <-done; err != nil {
+			t.Errorf("test server: %v", err)
+		}
+	})
 }
 
 func newTestClient(t *testing.T, endpoint string) *Client {

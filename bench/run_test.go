@@ -202,8 +202,7 @@ func startStalling(t *testing.T, stallAt int64, stall time.Duration) (string, *a
 		}
 		ctx.SetBody(FixedGetItemBody)
 	}}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
+	serveTest(t, srv, ln)
 	return "http://" + ln.Addr().String(), &n
 }
 

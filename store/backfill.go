@@ -40,19 +40,7 @@ func (c *catalog) startBackfills(t *Table) {
 	}
 	if id := (backfillID{t.ID, ttlBackfill}); t.ttlEnabled() && !t.Desc.TTL.Indexed {
 		if _, running := c.backfills[id]; !running {
-			done := make(chan struct{})
-			c.backfills[id] = done
-			c.bfWG.Add(1)
-			go func() {
-				defer close(done)
-				defer c.bfWG.Done()
-				defer func() {
-					c.mu.Lock()
-					delete(c.backfills, id)
-					c.mu.Unlock()
-				}()
-				c.n.safely("ttl indexing", func() error { return c.n.indexTTL(t, c.bfStop) })
-			}()
+			c.goBackfill(id, "ttl indexing", func() error { return c.n.indexTTL(t, c.bfStop) })
 		}
 	}
 	for i := range t.Desc.GlobalIndexes {
@@ -61,14 +49,28 @@ func (c *catalog) startBackfills(t *Table) {
 		if _, running := c.backfills[id]; !g.Backfilling || running {
 			continue
 		}
-		done := make(chan struct{})
-		c.backfills[id] = done
-		c.bfWG.Add(1)
-		go func() {
-			defer close(done)
-			c.backfill(t.Name, id)
-		}()
+		c.goBackfill(id, "index backfill", func() error { c.backfill(t.Name, id); return nil })
 	}
+}
+
+// goBackfill runs fn in the background as backfill id: registered in
+// c.backfills while it runs, waited for by stop, its error logged and its
+// panic recovered (the index then stays Backfilling and its backfill
+// starts again at the next Open). The caller holds c.mu.
+func (c *catalog) goBackfill(id backfillID, name string, fn func() error) {
+	done := make(chan struct{})
+	c.backfills[id] = done
+	c.bfWG.Add(1)
+	go func() {
+		defer close(done)
+		defer c.bfWG.Done()
+		defer func() {
+			c.mu.Lock()
+			delete(c.backfills, id)
+			c.mu.Unlock()
+		}()
+		c.n.safely(name, fn)
+	}()
 }
 
 // waitBackfills waits up to timeout for the running backfills of table t.
@@ -94,12 +96,6 @@ func (c *catalog) waitBackfills(t *Table, timeout time.Duration) {
 }
 
 func (c *catalog) backfill(table string, id backfillID) {
-	defer c.bfWG.Done()
-	defer func() {
-		c.mu.Lock()
-		delete(c.backfills, id)
-		c.mu.Unlock()
-	}()
 	n := c.n
 	lo, hi := tableBounds(id.table)
 	for {

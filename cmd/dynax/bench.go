@@ -671,7 +671,7 @@ and reads the proxy's metrics. Each row of the report is one grid point
 }
 
 // sweepOne measures one grid point on a fresh store and proxy.
-func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (*bench.EndpointResult, error) {
+func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (_ *bench.EndpointResult, retErr error) {
 	g := *f
 	g.workload, g.dist, g.theta = p.workload, p.dist, p.theta
 	spec, name, err := workloadSpec(&g)
@@ -689,7 +689,11 @@ func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (*bench.E
 	if err != nil {
 		return nil, err
 	}
-	defer node.Close()
+	defer func() {
+		if cerr := node.Close(); cerr != nil && retErr == nil {
+			retErr = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
 	mode, _ := cache.ParseInvalidationMode(p.inv)
 	px, err := proxy.New(proxy.Options{Backend: &proxy.StoreBackend{Node: node, Logger: log}, ItemTTL: p.itemTTL, QueryTTL: p.queryTTL,
 		CacheBytes: p.cacheSize, Invalidation: mode, Logger: log})
@@ -701,9 +705,12 @@ func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (*bench.E
 	if err != nil {
 		return nil, err
 	}
-	srv := px.Server()
-	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Shutdown() }()
+	stop := serveBackground(px.Server(), ln)
+	defer func() {
+		if serr := stop(); serr != nil && retErr == nil {
+			retErr = fmt.Errorf("proxy server: %w", serr)
+		}
+	}()
 	c, err := bench.NewClient("http://"+ln.Addr().String(), 1024)
 	if err != nil {
 		return nil, err
@@ -722,9 +729,12 @@ func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (*bench.E
 		if err != nil {
 			return nil, err
 		}
-		ssrv := wire.NewServer(node, log)
-		go func() { _ = ssrv.Serve(sln) }()
-		defer func() { _ = ssrv.Shutdown() }()
+		stop := serveBackground(wire.NewServer(node, log), sln)
+		defer func() {
+			if serr := stop(); serr != nil && retErr == nil {
+				retErr = fmt.Errorf("storage node server: %w", serr)
+			}
+		}()
 		wc, err := bench.NewClient("http://"+sln.Addr().String(), 1024)
 		if err != nil {
 			return nil, err

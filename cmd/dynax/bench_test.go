@@ -39,13 +39,19 @@ func startBenchTargets(t *testing.T) (storeURL, proxyURL string) {
 	}
 	ssrv := wire.NewServer(node, log)
 	psrv := p.Server()
-	go func() { _ = ssrv.Serve(sln) }()
-	go func() { _ = psrv.Serve(pln) }()
+	stopStore := serveBackground(ssrv, sln)
+	stopProxy := serveBackground(psrv, pln)
 	t.Cleanup(func() {
-		_ = psrv.Shutdown()
-		_ = ssrv.Shutdown()
+		if err := stopProxy(); err != nil {
+			t.Errorf("proxy server: %v", err)
+		}
+		if err := stopStore(); err != nil {
+			t.Errorf("store server: %v", err)
+		}
 		p.Close()
-		node.Close()
+		if err := node.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
 	})
 	return "http://" + sln.Addr().String(), "http://" + pln.Addr().String()
 }

@@ -235,7 +235,10 @@ func waitAndStop(log *slog.Logger, done chan error, srvs ...*fasthttp.Server) in
 	}
 	for _, s := range srvs {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = s.ShutdownWithContext(ctx)
+		if err := s.ShutdownWithContext(ctx); err != nil {
+			log.Error("server shutdown", "err", err)
+			code = 1
+		}
 		cancel()
 	}
 	return code

@@ -64,7 +64,7 @@ func runStore(args []string, stdout, stderr io.Writer) int {
 	return serveNode(&f, stderr)
 }
 
-func runServe(args []string, stdout, stderr io.Writer) int {
+func runServe(args []string, stdout, stderr io.Writer) (code int) {
 	fs := newFlagSet("serve", `Runs the all-in-one dynax node: the caching proxy on --listen (where
 applications point) in front of the storage node, which runs in the same
 process (a cache miss is a function call, not an HTTP hop). The storage node
@@ -99,7 +99,8 @@ the proxy's Prometheus metrics.`, stderr)
 		log.Error("cannot open the store", "err", err)
 		return 1
 	}
-	defer node.Close()
+	// Runs last, after the servers and the proxy stopped.
+	defer func() { code = closeNode(log, node, code) }()
 	opts.Backend = &proxy.StoreBackend{Node: node, Logger: log}
 	opts.Logger = log
 	p, err := proxy.New(opts)
@@ -137,7 +138,12 @@ the proxy's Prometheus metrics.`, stderr)
 	if sln != nil {
 		ssrv := wire.NewServer(node, log)
 		go func() { done <- ssrv.Serve(sln) }()
-		defer func() { _ = ssrv.Shutdown() }()
+		defer func() {
+			if err := ssrv.Shutdown(); err != nil {
+				log.Error("storage node server shutdown", "err", err)
+				code = max(code, 1)
+			}
+		}()
 		log.Info("storage node listening (uncached)", "store_addr", sln.Addr().String(), "store_endpoint", "http://"+sln.Addr().String())
 	}
 	return waitAndStop(log, done, srvs...)
@@ -167,8 +173,9 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 	})
 }
 
-// serveNode opens the store and serves it until SIGINT or SIGTERM.
-func serveNode(f *storeFlags, stderr io.Writer) int {
+// serveNode opens the store and serves it until SIGINT or SIGTERM. It
+// exits 1 when the server or closing the store failed.
+func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 	log, err := newLogger(f.logLevel, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax:", err)
@@ -179,7 +186,7 @@ func serveNode(f *storeFlags, stderr io.Writer) int {
 		log.Error("cannot open the store", "err", err)
 		return 1
 	}
-	defer node.Close()
+	defer func() { code = closeNode(log, node, code) }()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
@@ -192,10 +199,18 @@ func serveNode(f *storeFlags, stderr io.Writer) int {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	select {
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
-		_ = srv.Shutdown()
+		if err := srv.Shutdown(); err != nil {
+			log.Error("server shutdown", "err", err)
+			return 1
+		}
+		if err := <-done; err != nil {
+			log.Error("server stopped", "err", err)
+			return 1
+		}
 	case err := <-done:
 		if err != nil {
 			log.Error("server stopped", "err", err)
