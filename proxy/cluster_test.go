@@ -25,7 +25,7 @@ const clusterSecret = "test-cluster-secret-0123456789"
 // clusterEnv is an embedded etcd, one storage node and proxies in front of
 // it that form a cache cluster, each with an SDK client.
 type clusterEnv struct {
-	t     *testing.T
+	t     testing.TB
 	etcd  *cluster.Etcd
 	node  *store.Node
 	nodes []*clusterProxy
@@ -42,7 +42,7 @@ type clusterProxy struct {
 
 const testSettle = 150 * time.Millisecond
 
-func newClusterEnv(t *testing.T, n int) *clusterEnv {
+func newClusterEnv(t testing.TB, n int) *clusterEnv {
 	t.Helper()
 	e, err := cluster.StartEtcd(cluster.EtcdOptions{Dir: t.TempDir(), ClientAddr: "127.0.0.1:0"})
 	if err != nil {
