@@ -129,7 +129,41 @@ check_error "unknown shard" ResourceNotFoundException "Requested resource not fo
   streams get-shard-iterator --stream-arn "$arn" --shard-id shardId-00000000000000000000-00000000 --shard-iterator-type LATEST
 check_error "malformed iterator" ValidationException "Invalid ShardIterator" streams get-records --shard-iterator "not-an-iterator"
 
+# Backups, restores and point-in-time recovery.
+barn=$(ddbt create-backup --table-name cli_users --backup-name cli-backup --query BackupDetails.BackupArn)
+case "$barn" in arn:aws:dynamodb:eu-west-1:000000000000:table/cli_users/backup/*) pass;; *) fail "backup arn: [$barn]";; esac
+status=""
+for _ in $(seq 1 100); do
+  status=$(ddbt describe-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus)
+  [ "$status" = AVAILABLE ] && break
+  sleep 0.1
+done
+check "backup available" "AVAILABLE" echo "$status"
+check "list backups" "cli-backup" ddbt list-backups --table-name cli_users --query 'BackupSummaries[0].BackupName'
+check "restore from backup" "CREATING" ddbt restore-table-from-backup --target-table-name cli_restored --backup-arn "$barn" --query TableDescription.TableStatus
+for _ in $(seq 1 100); do
+  [ "$(ddbt describe-table --table-name cli_restored --query Table.TableStatus)" = ACTIVE ] && break
+  sleep 0.1
+done
+check "restored items" "1" ddbt scan --table-name cli_restored --select COUNT --query Count
+check "enable pitr" "ENABLED" ddbt update-continuous-backups --table-name cli_users \
+  --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true --query ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus
+check "pitr restore" "CREATING" ddbt restore-table-to-point-in-time --source-table-name cli_users --target-table-name cli_pitr \
+  --use-latest-restorable-time --query TableDescription.TableStatus
+for _ in $(seq 1 100); do
+  [ "$(ddbt describe-table --table-name cli_pitr --query Table.TableStatus)" = ACTIVE ] && break
+  sleep 0.1
+done
+check "pitr restored items" "1" ddbt scan --table-name cli_pitr --select COUNT --query Count
+check_error "restore onto an existing table" TableAlreadyExistsException "Table already exists: cli_pitr" \
+  ddb restore-table-from-backup --target-table-name cli_pitr --backup-arn "$barn"
+check "delete backup" "DELETED" ddbt delete-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus
+check_error "deleted backup" BackupNotFoundException "Backup not found: $barn" ddb describe-backup --backup-arn "$barn"
+check "delete restored" "DELETING" ddbt delete-table --table-name cli_restored --query TableDescription.TableStatus
+check "delete pitr restored" "DELETING" ddbt delete-table --table-name cli_pitr --query TableDescription.TableStatus
+
 check "delete table" "DELETING" ddbt delete-table --table-name cli_users --query TableDescription.TableStatus
+check "system backup of a pitr table" "cli_users\$DeletedTableBackup" ddbt list-backups --backup-type SYSTEM --query 'BackupSummaries[0].BackupName'
 check "delete streamed table" "DELETING" ddbt delete-table --table-name cli_events --query TableDescription.TableStatus
 check "no tables" "0" ddb list-tables --query 'length(TableNames)'
 

@@ -357,6 +357,8 @@ func TestPITRExactness(t *testing.T) {
 	if p.PointInTimeRecoveryStatus != types.PointInTimeRecoveryStatusEnabled || aws.ToInt32(p.RecoveryPeriodInDays) != 7 || p.EarliestRestorableDateTime == nil {
 		t.Fatalf("PITR description %+v", p)
 	}
+	// The window opens at the next whole second.
+	time.Sleep(time.Until(*p.EarliestRestorableDateTime) + 5*time.Millisecond)
 	state := map[string]int{"before": 1}
 	type mark struct {
 		at   time.Time
@@ -484,7 +486,7 @@ func TestContinuousBackupsLifecycle(t *testing.T) {
 	if got := len(ts.Node.backups.basesOf(mustTable(t, ts, "cbk").ID)); got != 0 {
 		t.Errorf("%d bases left after disabling", got)
 	}
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(time.Until(first) + 20*time.Millisecond)
 	if p := on(true).PointInTimeRecoveryDescription; !p.EarliestRestorableDateTime.After(first) {
 		t.Errorf("re-enabling must reset the earliest time: %v, first %v", *p.EarliestRestorableDateTime, first)
 	}

@@ -65,8 +65,11 @@ func (t *Table) pitrEnabled() bool { return t.Desc.PITR != nil && t.Desc.PITR.En
 func (t *Table) restoreWindow(now time.Time) (earliest, latest float64) {
 	p := t.Desc.PITR
 	latest = unixSeconds(now)
-	earliest = max(p.Since, unixSeconds(now.Add(-time.Duration(p.Days)*24*time.Hour)))
-	return earliest, latest
+	// Whole seconds, rounded up: clients may send restore times truncated
+	// to the second (botocore does), and any second at or after the first
+	// base is exactly restorable.
+	earliest = math.Ceil(max(p.Since, unixSeconds(now.Add(-time.Duration(p.Days)*24*time.Hour))))
+	return earliest, max(latest, earliest)
 }
 
 // takeBase starts a PITR base copy of t.
