@@ -83,7 +83,7 @@ func (c *ItemCache) BeginFill(key string) Fill {
 		return Fill{}
 	}
 	h := c.hash(key)
-	tbl := c.tables.get(TableOfKey(key))
+	tbl := c.tables.get(TableOfKey(key), nil)
 	f := Fill{key: key, h: h, tbl: tbl, epoch: tbl.epoch.Load()}
 	s := c.stripe(h)
 	s.mu.Lock()
@@ -176,7 +176,7 @@ func (c *ItemCache) endWrite(w Write, it Item, ok bool) bool {
 	if w.p == nil || c.closed.Load() {
 		return false
 	}
-	tbl := c.tables.get(TableOfKey(w.key))
+	tbl := c.tables.get(TableOfKey(w.key), nil)
 	s := c.stripe(w.h)
 	s.mu.Lock()
 	defer s.mu.Unlock()

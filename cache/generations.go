@@ -109,7 +109,7 @@ func (g *Generations) Bump(table, partition string) {
 		return
 	}
 	g.slots[g.slot(table, partition)].Add(1)
-	g.tables.get(table).any.Add(1)
+	g.tables.get(table, nil).any.Add(1)
 }
 
 // BumpTable records a write to table whose partitions are unknown (PartiQL,
@@ -119,10 +119,23 @@ func (g *Generations) BumpTable(table string) {
 	if g.mode == ModeNone {
 		return
 	}
-	t := g.tables.get(table)
+	t := g.tables.get(table, nil)
 	t.all.Add(1)
 	t.any.Add(1)
 }
+
+// ForgetTable is BumpTable for a table that was deleted: it also frees the
+// table's counters (entries stamped under them stay stale; a later use of
+// the name starts new counters).
+func (g *Generations) ForgetTable(table string) {
+	if t := g.tables.forget(table); t != nil {
+		t.all.Add(1)
+		t.any.Add(1)
+	}
+}
+
+// TableCount returns the number of tables whose counters are held.
+func (g *Generations) TableCount() int { return g.tables.len() }
 
 // Dep is what a query-cache entry depends on. Table is the base table, also
 // for index queries. HasPartition is true only for a Query on the base table,
@@ -152,7 +165,7 @@ func (g *Generations) Snapshot(d Dep) Stamp {
 		return Stamp{}
 	case ModePartition:
 		if d.HasPartition {
-			t := g.tables.get(d.Table)
+			t := g.tables.get(d.Table, nil)
 			s := Stamp{tbl: t, part: true, slot: g.slot(d.Table, d.Partition)}
 			// Read order does not matter: a Bump concurrent with Snapshot
 			// happens after its write committed, which the fetch then sees.
@@ -161,7 +174,7 @@ func (g *Generations) Snapshot(d Dep) Stamp {
 			return s
 		}
 	}
-	t := g.tables.get(d.Table)
+	t := g.tables.get(d.Table, nil)
 	return Stamp{tbl: t, tgen: t.any.Load()}
 }
 

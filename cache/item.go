@@ -238,7 +238,7 @@ func (c *ItemCache) Set(key string, it Item) {
 		return
 	}
 	h := c.hash(key)
-	tbl := c.tables.get(TableOfKey(key))
+	tbl := c.tables.get(TableOfKey(key), nil)
 	s := c.stripe(h)
 	s.mu.Lock()
 	s.supersede(key)
@@ -266,9 +266,23 @@ func (c *ItemCache) Invalidate(key string) {
 // epoch, which every entry and every fill in flight recorded. The entries'
 // memory is reclaimed by eviction or expiry.
 func (c *ItemCache) InvalidateTable(table string) {
-	c.tables.get(table).epoch.Add(1)
+	c.tables.get(table, nil).epoch.Add(1)
 	c.tableInvalidations.Add(1)
 }
+
+// ForgetTable is InvalidateTable for a table that was deleted: it also
+// frees the table's state, so that tables created and deleted over time do
+// not accumulate. A later use of the name starts afresh (entries and fills
+// of the old table stay stale: they hold the old state).
+func (c *ItemCache) ForgetTable(table string) {
+	if t := c.tables.forget(table); t != nil {
+		t.epoch.Add(1)
+	}
+	c.tableInvalidations.Add(1)
+}
+
+// TableCount returns the number of tables whose state the cache holds.
+func (c *ItemCache) TableCount() int { return c.tables.len() }
 
 // Stats returns the counters.
 func (c *ItemCache) Stats() ItemStats {

@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/ddb"
@@ -138,14 +140,28 @@ type projection struct {
 	top   []string    // the names, when every path is a top-level name
 }
 
-// projMemo remembers projections by their raw text, so the hit path parses
-// each distinct projection once.
+// projMemo remembers valid projections by their raw text, so the hit path
+// parses each distinct projection once. Clients choose what goes in, so it
+// is bounded by bytes, and keeps only what is likely to be used again:
+// invalid projections (their requests go to the backend anyway), texts
+// longer than projMemoMaxKey, and texts seen only once (a fixed table of
+// hashes remembers first sightings) are parsed every time instead.
 type projMemo struct {
-	mu sync.RWMutex
-	m  map[string]*projection
+	mu    sync.RWMutex
+	m     map[string]*projection
+	bytes int
+	seed  maphash.Seed
+	seen  [projSeenSlots]atomic.Uint64
 }
 
-const projMemoMax = 10000
+const (
+	projMemoMaxBytes = 4 << 20
+	projMemoMaxKey   = 4 << 10
+	projSeenSlots    = 4096
+	// projEntryOverhead is the cost charged per memo entry besides twice
+	// its text (the key, and the parsed paths and names).
+	projEntryOverhead = 256
+)
 
 // projection returns g's validated projection (nil when g has none).
 func (p *Proxy) projection(s *schema, g *getReq) *projection {
@@ -153,6 +169,7 @@ func (p *Proxy) projection(s *schema, g *getReq) *projection {
 		return nil
 	}
 	bp := getBuf()
+	defer putBuf(bp)
 	k := append((*bp)[:0], g.table...)
 	k = append(k, 0)
 	k = append(k, g.proj...)
@@ -165,18 +182,48 @@ func (p *Proxy) projection(s *schema, g *getReq) *projection {
 	pr := p.projs.m[string(k)]
 	p.projs.mu.RUnlock()
 	if pr != nil && pr.s == s {
-		putBuf(bp)
 		return pr
 	}
 	pr = buildProjection(s, g.proj, g.names, g.atg)
-	p.projs.mu.Lock()
-	if len(p.projs.m) >= projMemoMax {
-		p.projs.m = make(map[string]*projection, projMemoMax/4)
+	if pr.valid && len(k) <= projMemoMaxKey && p.projs.seenBefore(k) {
+		p.projs.add(string(k), pr)
 	}
-	p.projs.m[string(k)] = pr
-	p.projs.mu.Unlock()
-	putBuf(bp)
 	return pr
+}
+
+// seenBefore reports whether k was offered before (as far as the hash
+// table remembers), and remembers it.
+func (m *projMemo) seenBefore(k []byte) bool {
+	h := maphash.Bytes(m.seed, k) | 1 // 0 marks an empty slot
+	slot := &m.seen[h%projSeenSlots]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	return false
+}
+
+func (m *projMemo) add(k string, pr *projection) {
+	cost := 2*len(k) + projEntryOverhead
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.m[k]; ok {
+		m.m[k] = pr // relearned against a newer schema
+		return
+	}
+	if m.bytes+cost > projMemoMaxBytes {
+		m.m = make(map[string]*projection, len(m.m)/4)
+		m.bytes = 0
+	}
+	m.m[k] = pr
+	m.bytes += cost
+}
+
+// size returns the entries and bytes held (tests).
+func (m *projMemo) size() (entries, bytes int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.m), m.bytes
 }
 
 // buildProjection validates a projection as the backend does for GetItem

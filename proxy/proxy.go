@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"strings"
 	"sync"
@@ -125,6 +126,7 @@ func New(opts Options) (*Proxy, error) {
 	}
 	p.schemas = newSchemas(p, ttl)
 	p.projs.m = map[string]*projection{}
+	p.projs.seed = maphash.MakeSeed()
 	p.wire = wire.NewServer(p, opts.Logger)
 	return p, nil
 }
@@ -313,12 +315,21 @@ func (p *Proxy) noteError(reqBody, errBody []byte, trustedKey bool) {
 	}
 }
 
-// tableGone forgets what the proxy knows of table.
+// tableGone forgets what the proxy knows of table (deleted, or replaced by
+// another table of the name): its schema, its cached entries and the
+// per-table state of the caches, so that table churn leaves nothing behind.
 func (p *Proxy) tableGone(table string) {
-	p.schemas.forget(table)
-	if p.schemas.seen(table) {
-		p.dropTable(table)
+	if p.schemas.gone(table) {
+		p.forgetTableState(table)
 	}
+}
+
+// forgetTableState invalidates every cached item and query of table and
+// frees the caches' per-table state.
+func (p *Proxy) forgetTableState(table string) {
+	p.items.ForgetTable(table)
+	p.gens.ForgetTable(table)
+	p.m.tableInvalidations.Add(1)
 }
 
 // dropTable invalidates every cached item and query of table.

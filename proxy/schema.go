@@ -57,6 +57,10 @@ type schemas struct {
 const (
 	missingTTL = time.Second
 	missingMax = 1024
+	// maxSchemas bounds the schemas held (and maxSchemas*2 the tables
+	// remembered as seen): past it, the proxy forgets some table, entries
+	// and all, as if it had been deleted.
+	maxSchemas = 1 << 16
 )
 
 type schemaCall struct {
@@ -111,7 +115,10 @@ func (c *schemas) refresh(old *schema) {
 			old.learned = c.p.now()
 		}
 		c.mu.Unlock()
-		if cur == old && (gone || (s != nil && !sameIncarnation(old, s))) {
+		switch {
+		case cur == old && gone:
+			c.p.tableGone(old.table)
+		case cur == old && s != nil && !sameIncarnation(old, s):
 			c.p.dropTable(old.table)
 		}
 	}()
@@ -151,11 +158,13 @@ func (c *schemas) get(ctx context.Context, table string, region, access string) 
 	c.mu.Unlock()
 
 	s, gone := c.describe(ctx, table, region, access)
+	var victims []string
 	c.mu.Lock()
 	delete(c.inflight, table)
 	if s != nil {
 		c.m[table] = s
 		c.ever[table] = true
+		victims = c.overLimitLocked(table)
 	} else if gone {
 		if len(c.missing) >= missingMax {
 			clear(c.missing)
@@ -165,7 +174,59 @@ func (c *schemas) get(ctx context.Context, table string, region, access string) 
 	c.mu.Unlock()
 	call.s = s
 	close(call.done)
+	for _, v := range victims {
+		c.p.forgetTableState(v)
+	}
 	return s
+}
+
+// overLimitLocked drops schemas and seen tables beyond the bounds (never
+// keep) and returns the tables whose cached state must go. c.mu is held.
+func (c *schemas) overLimitLocked(keep string) []string {
+	var victims []string
+	for t := range c.m {
+		if len(c.m) <= maxSchemas {
+			break
+		}
+		if t != keep {
+			delete(c.m, t)
+			delete(c.ever, t)
+			victims = append(victims, t)
+		}
+	}
+	for t := range c.ever {
+		if len(c.ever) <= 2*maxSchemas {
+			break
+		}
+		if _, live := c.m[t]; !live {
+			delete(c.ever, t)
+			victims = append(victims, t)
+		}
+	}
+	return victims
+}
+
+// gone forgets everything of table — its schema and that it was ever
+// seen — and reports whether it was seen (may have cached entries).
+func (c *schemas) gone(table string) bool {
+	c.mu.Lock()
+	_, had := c.m[table]
+	seen := c.ever[table]
+	delete(c.m, table)
+	delete(c.missing, table)
+	delete(c.ever, table)
+	c.mu.Unlock()
+	if had {
+		c.p.m.schemaForgets.Add(1)
+	}
+	return seen
+}
+
+// counts returns the number of schemas held and of tables seen (tests).
+func (c *schemas) counts() (held, seen int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), len(c.ever)
 }
 
 // forget drops the cached schema of table and reports whether there was one.
