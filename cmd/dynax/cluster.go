@@ -44,7 +44,7 @@ func (f *clusterFlags) register(fs *flag.FlagSet, serve bool) {
 		fs.StringVar(&f.secretFile, "cluster-secret-file", "", "file holding the cluster secret (default: --data-dir/cluster-secret, created with a random secret when missing)")
 	} else {
 		fs.StringVar(&f.etcd, "etcd", "", "etcd client URLs (comma-separated) to join a cache cluster; \"\" = run alone, no cluster")
-		fs.StringVar(&f.secretFile, "cluster-secret-file", "", "file holding the cluster secret (e.g. the data directory's cluster-secret of `dynax serve`); this or --cluster-secret is required with --etcd")
+		fs.StringVar(&f.secretFile, "cluster-secret-file", "", "file holding the cluster secret (e.g. the data directory's cluster-secret of dynax serve); this or --cluster-secret is required with --etcd")
 	}
 	fs.StringVar(&f.secret, "cluster-secret", "", "the cluster secret authenticating peer calls (at least 16 bytes; prefer --cluster-secret-file or DYNAX_CLUSTER_SECRET: a command line is visible to other users)")
 	fs.StringVar(&f.name, "cluster", cluster.DefaultCluster, "name of the cache cluster (nodes with the same etcd and name form one cache)")
