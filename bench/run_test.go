@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"math/rand/v2"
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -187,52 +187,88 @@ func TestStaleReadDetected(t *testing.T) {
 
 var verRE = regexp.MustCompile(`"ver":\{"N":"[0-9]+"\}`)
 
-// startStalling serves a fixed GetItem body; the request with index stallAt
-// sleeps for stall first.
-func startStalling(t *testing.T, stallAt int64, stall time.Duration) (string, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		if n.Add(1) == stallAt {
-			time.Sleep(stall)
-		}
-		ctx.SetBody(FixedGetItemBody)
-	}}
-	serveTest(t, srv, ln)
-	return "http://" + ln.Addr().String(), &n
+// simClock is a simulated clock: time moves only when Sleep or advance
+// is called, so a run's latencies are exact.
+type simClock struct {
+	mu  sync.Mutex
+	now time.Time
 }
 
-// TestOpenLoopCorrectsCoordinatedOmission: one 300ms stall at 1000 ops/s
-// delays ~300 scheduled operations; measured from their intended start
-// they all show it. A closed loop sees one slow operation.
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *simClock) Sleep(d time.Duration) {
+	if d > 0 {
+		c.advance(d)
+	}
+}
+
+func (c *simClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// TestOpenLoopCorrectsCoordinatedOmission drives a simulated server on a
+// simulated clock: every operation takes 200µs, except the 50th, which
+// stalls 300ms. At 1000 ops/s for 600ms (one worker), the open loop
+// schedules operation i at i ms and measures from there: the ~374
+// operations scheduled during the stall and the catch-up show it, their
+// latencies falling by 0.8ms each from 299.4ms. The closed loop sees one
+// slow operation among ~1500.
 func TestOpenLoopCorrectsCoordinatedOmission(t *testing.T) {
-	const stall = 300 * time.Millisecond
-	get := Single(func(*rand.Rand) Request { return Request{Operation: "GetItem", Body: []byte(`{}`)} })
-	worker := func(int) Worker { return MicroWorker("get", get, 1, 0) }
+	const service, stall = 200 * time.Microsecond, 300 * time.Millisecond
+	run := func(rate float64) *Histogram {
+		t.Helper()
+		clock := &simClock{now: time.Unix(1700000000, 0)}
+		var n int
+		worker := func(int) Worker {
+			return WorkerFunc(func(*Session) (string, error) {
+				n++
+				if n == 50 {
+					clock.advance(stall)
+				}
+				clock.advance(service)
+				return "get", nil
+			})
+		}
+		c, err := NewClient("http://127.0.0.1:9", 1) // never called
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := Drive(c, Load{Concurrency: 1, Rate: rate, Duration: 600 * time.Millisecond, Clock: clock}, worker)
+		return &st.Ops["get"].Hist
+	}
+	// within checks a histogram value against its exact value (the
+	// histogram keeps 1/128 relative precision).
+	within := func(what string, got int64, want time.Duration) {
+		t.Helper()
+		if d := float64(got) - float64(want); d > float64(want)/100 || d < -float64(want)/100 {
+			t.Errorf("%s = %v, want %v", what, time.Duration(got), want)
+		}
+	}
 
-	ep, _ := startStalling(t, 50, stall)
-	open := Drive(newTestClient(t, ep), Load{Concurrency: 1, Rate: 1000, Duration: 600 * time.Millisecond}, worker)
-	h := &open.Ops["get"].Hist
-	if h.Max() < int64(stall) {
-		t.Fatalf("open loop max %v < stall", time.Duration(h.Max()))
+	open := run(1000)
+	if open.Count() != 600 {
+		t.Fatalf("open loop ran %d operations, want 600 (one per scheduled ms)", open.Count())
 	}
-	if p75 := time.Duration(h.Quantile(0.75)); p75 < 50*time.Millisecond {
-		t.Fatalf("open loop p75 %v: the stall is not in the corrected latencies (count %d)", p75, h.Count())
-	}
+	within("open loop max", open.Max(), stall+service)
+	// Ascending rank 450 of 600 is the 151st largest: after the stalled
+	// operation itself, operation 50+149, 299.4ms - 149*0.8ms late; rank
+	// 300 is operation 50+299.
+	within("open loop p75", open.Quantile(0.75), 299400*time.Microsecond-149*800*time.Microsecond)
+	within("open loop p50", open.Quantile(0.50), 299400*time.Microsecond-299*800*time.Microsecond)
+	within("open loop p10", open.Quantile(0.10), service)
 
-	ep2, _ := startStalling(t, 50, stall)
-	closed := Drive(newTestClient(t, ep2), Load{Concurrency: 1, Duration: 600 * time.Millisecond}, worker)
-	hc := &closed.Ops["get"].Hist
-	if hc.Max() < int64(stall) {
-		t.Fatalf("closed loop max %v < stall", time.Duration(hc.Max()))
+	closed := run(0)
+	if want := uint64(1 + (600*time.Millisecond-stall-service)/service + 1); closed.Count()+1 < want || closed.Count() > want+1 {
+		t.Fatalf("closed loop ran %d operations, want %d", closed.Count(), want)
 	}
-	if p75 := time.Duration(hc.Quantile(0.75)); p75 > 50*time.Millisecond {
-		t.Fatalf("closed loop p75 %v: expected the stall to be omitted", p75)
-	}
+	within("closed loop max", closed.Max(), stall+service)
+	within("closed loop p99", closed.Quantile(0.99), service)
 }
 
 func TestReportJSONAndHTML(t *testing.T) {

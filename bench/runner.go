@@ -32,7 +32,28 @@ type Load struct {
 	// Warmup); Drive returns only after it has returned. Used to read a
 	// proxy's counters at the start of the measurement.
 	OnMeasure func()
+	// Clock is the run's time source: schedule, waits and latencies.
+	// Default the system clock (SystemClock); tests inject a simulated one.
+	Clock Clock
 }
+
+// Clock is a time source for Drive. Implementations must be safe for
+// concurrent use.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// Sleep returns after d has passed on this clock (at once if d <= 0).
+	Sleep(d time.Duration)
+}
+
+// SystemClock is the operating system's clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep calls time.Sleep.
+func (SystemClock) Sleep(d time.Duration) { time.Sleep(d) }
 
 // Worker performs operations for one goroutine of a run.
 type Worker interface {
@@ -151,7 +172,11 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 		measured atomic.Int64 // measured operations claimed
 		lastEnd  atomic.Int64 // unix ns of the last measured completion
 	)
-	start := time.Now()
+	clock := load.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	start := clock.Now()
 	measureStart := start.Add(load.Warmup)
 	var deadline time.Time
 	if load.Duration > 0 {
@@ -161,7 +186,7 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Until(measureStart))
+			clock.Sleep(measureStart.Sub(clock.Now()))
 			load.OnMeasure()
 		}()
 	}
@@ -179,19 +204,19 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 				var t0 time.Time
 				if interval > 0 {
 					t0 = start.Add(time.Duration(seq.Add(1)-1) * interval)
-					if d := time.Until(t0); d > 0 {
+					if d := t0.Sub(clock.Now()); d > 0 {
 						// Ahead of schedule: wait, and measure from the
 						// actual wake-up so the timer's own lateness is
 						// not charged to the server. Behind schedule (all
 						// workers were busy), the latency counts from the
 						// intended start.
-						time.Sleep(d)
-						if now := time.Now(); now.Before(deadline) || deadline.IsZero() {
+						clock.Sleep(d)
+						if now := clock.Now(); now.Before(deadline) || deadline.IsZero() {
 							t0 = now
 						}
 					}
 				} else {
-					t0 = time.Now()
+					t0 = clock.Now()
 				}
 				if !deadline.IsZero() && !t0.Before(deadline) {
 					return
@@ -201,7 +226,7 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 					return
 				}
 				op, err := worker.Step(s)
-				end := time.Now()
+				end := clock.Now()
 				if !inWindow {
 					if sr, ok := worker.(staleReporter); ok {
 						*sr.staleStats() = StaleStats{} // warm-up reads are not reported
@@ -225,7 +250,7 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 	}
 	wg.Wait()
 	out := &Stats{Ops: map[string]*OpStats{}}
-	end := time.Now()
+	end := clock.Now()
 	if !deadline.IsZero() && end.After(deadline) {
 		end = deadline
 	}

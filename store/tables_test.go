@@ -772,7 +772,9 @@ func TestTableArnAsTableName(t *testing.T) {
 }
 
 func TestTableCreateDelay(t *testing.T) {
-	delay := 300 * time.Millisecond
+	// Long enough that the checks of the transient states below always
+	// run within it; a state that is missing fails the test.
+	delay := 1500 * time.Millisecond
 	ts := newTestServerOpts(t, Options{Dir: t.TempDir(), NoSync: true, CreateDelay: delay})
 	c := ts.Client
 	_, err := c.CreateTable(bg, &dynamodb.CreateTableInput{
@@ -794,7 +796,7 @@ func TestTableCreateDelay(t *testing.T) {
 	}
 	d := describe(t, c, "slow")
 	if d.TableStatus != types.TableStatusCreating || d.GlobalSecondaryIndexes[0].IndexStatus != types.IndexStatusCreating {
-		t.Skipf("table left CREATING too fast for this machine: %s", d.TableStatus)
+		t.Fatalf("new table %s, index %s; want both CREATING for %v", d.TableStatus, d.GlobalSecondaryIndexes[0].IndexStatus, delay)
 	}
 	_, err = c.DeleteTable(bg, &dynamodb.DeleteTableInput{TableName: aws.String("slow")})
 	wantErr(t, err, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: slow")
@@ -813,7 +815,7 @@ func TestTableCreateDelay(t *testing.T) {
 	}
 	_, err = c.UpdateTable(bg, &dynamodb.UpdateTableInput{TableName: aws.String("slow"), TableClass: types.TableClassStandard})
 	if err == nil {
-		t.Skip("table left UPDATING too fast for this machine")
+		t.Fatalf("UpdateTable of an UPDATING table (for %v) succeeded", delay)
 	}
 	wantErr(t, err, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being updated: slow")
 	// Deletion protection may change while UPDATING.
