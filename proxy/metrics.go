@@ -116,6 +116,15 @@ type metrics struct {
 	backendCalls    atomic.Uint64
 	backendFailures atomic.Uint64
 	backendLatency  histogram
+
+	feed feedMetrics
+}
+
+// feedMetrics count the change feed's application (feed.go).
+type feedMetrics struct {
+	following, position            atomic.Uint64
+	changes, kept, trimmed, errors atomic.Uint64
+	delay                          histogram // commit to applied
 }
 
 func (m *metrics) status(status int) {
@@ -189,6 +198,15 @@ func (p *Proxy) appendMetrics(b []byte) []byte {
 			continue
 		}
 		b = m.latency[i].appendTo(b, "RequestLatencySeconds", `operation="`+opNames[i]+`"`)
+	}
+	if f := &m.feed; f.following.Load() == 1 {
+		counter("FeedChanges", "Changes applied from the backend's change feed (writes that may have bypassed the proxy).", f.changes.Load())
+		counter("FeedEntriesKept", "Cached items a feed change found already up to date (kept).", f.kept.Load())
+		counter("FeedTrimmedTables", "Tables whose feed changes were reclaimed before they were read (all their entries dropped).", f.trimmed.Load())
+		counter("FeedErrors", "Failed reads of the change feed (retried from the same position).", f.errors.Load())
+		gauge("FeedPosition", "Sequence number of the last feed change applied.", float64(f.position.Load()))
+		b = append(b, "# HELP FeedApplyDelaySeconds Time from a change's commit at the backend to its application here.\n# TYPE FeedApplyDelaySeconds histogram\n"...)
+		b = f.delay.appendTo(b, "FeedApplyDelaySeconds", "")
 	}
 	return p.appendClusterMetrics(b)
 }

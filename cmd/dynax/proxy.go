@@ -146,6 +146,8 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	cf.register(fs)
 	var clf clusterFlags
 	clf.register(fs, false)
+	var ff feedFlags
+	ff.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -197,6 +199,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 2
 	}
 	defer p.Close()
+	stopFeed, err := ff.startRemoteFeed(p, be, *backend, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax proxy:", err)
+		return 2
+	}
+	defer stopFeed()
 	cr, err := clf.start(fs, p, log, "", *logLevel)
 	if err != nil {
 		log.Error("cannot join the cache cluster", "err", err)

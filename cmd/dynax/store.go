@@ -77,6 +77,8 @@ the proxy's Prometheus metrics.`, stderr)
 	cf.register(fs)
 	var clf clusterFlags
 	clf.register(fs, true)
+	var ff feedFlags
+	ff.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -85,6 +87,9 @@ the proxy's Prometheus metrics.`, stderr)
 		return 2
 	}
 	opts, err := cf.options()
+	if err == nil {
+		err = ff.check()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
@@ -109,6 +114,14 @@ the proxy's Prometheus metrics.`, stderr)
 		return 2
 	}
 	defer p.Close()
+	if ff.mode != "off" {
+		stopFeed, err := followFeed(p, node.Feed(), log)
+		if err != nil {
+			fmt.Fprintln(stderr, "dynax serve:", err)
+			return 2
+		}
+		defer stopFeed()
+	}
 	cr, err := clf.start(fs, p, log, f.dataDir, f.logLevel)
 	if err != nil {
 		log.Error("cannot start the cache cluster", "err", err)
