@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,74 +17,17 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/valyala/fasthttp"
 
-	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/backend"
 	"github.com/dynax/dynax/ddb/wire"
-	"github.com/dynax/dynax/store"
 )
 
-// Call is one DynamoDB API call sent to a backend.
-type Call struct {
-	// Prefix and Operation make up X-Amz-Target (wire.PrefixDynamoDB, "GetItem").
-	Prefix, Operation string
-	// Body is the JSON request body.
-	Body []byte
-	// Region and AccessKey are the caller's credential scope (ARNs name the
-	// caller's region); empty for calls the proxy makes on its own.
-	Region, AccessKey string
-	// RequestID is the caller's x-amzn-RequestId, for logs.
-	RequestID string
-}
+// Call is one DynamoDB API call sent to a backend (backend.Call).
+type Call = backend.Call
 
-// Backend answers DynamoDB API calls: the in-process storage node, a remote
-// dynax store, real DynamoDB or any DynamoDB-compatible endpoint.
-type Backend interface {
-	// Do sends one call and returns the backend's HTTP status and body (an
-	// error answer is a status ≥ 400 with DynamoDB's error body, not an
-	// error). A non-nil error means there was no answer — a transport
-	// failure or a timeout — so the outcome of a write is unknown. The
-	// returned body belongs to the caller.
-	Do(ctx context.Context, c *Call) (status int, body []byte, err error)
-	// Known reports whether prefix.op may be served (false: the proxy
-	// answers UnknownOperationException itself, as the backend would).
-	Known(prefix, op string) bool
-}
-
-// StoreBackend is the storage node in the same process: calls cost a
-// function call, not an HTTP round trip.
-type StoreBackend struct {
-	Node   *store.Node
-	Logger *slog.Logger
-}
-
-// Known implements Backend.
-func (s *StoreBackend) Known(prefix, op string) bool { return s.Node.Known(prefix, op) }
-
-// Do implements Backend. The store's *ddb.Error answers become (status,
-// body) exactly as its HTTP server would write them.
-func (s *StoreBackend) Do(ctx context.Context, c *Call) (int, []byte, error) {
-	region := c.Region
-	if region == "" {
-		region = wire.DefaultRegion
-	}
-	req := wire.Request{Prefix: c.Prefix, Operation: c.Operation, Body: c.Body, Region: region,
-		AccessKey: c.AccessKey, RequestID: c.RequestID}
-	out, err := s.Node.ServeDynamoDB(ctx, &req)
-	if err == nil {
-		return 200, out, nil
-	}
-	var pt *wire.Passthrough
-	if errors.As(err, &pt) {
-		return pt.Status, pt.Body, nil
-	}
-	de, ok := ddb.AsError(err)
-	if !ok {
-		if s.Logger != nil {
-			s.Logger.Error("internal error", "op", c.Operation, "err", err)
-		}
-		de = ddb.InternalServerError("Internal server error")
-	}
-	return de.Status, wire.ErrorBody(de), nil
-}
+// Backend answers DynamoDB API calls (backend.Backend): the in-process
+// storage node (package storebackend, wired in cmd), a remote dynax store,
+// real DynamoDB or any DynamoDB-compatible endpoint (HTTPBackend).
+type Backend = backend.Backend
 
 // HTTPOptions configures an HTTPBackend.
 type HTTPOptions struct {

@@ -26,6 +26,7 @@ import (
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
+	"github.com/dynax/dynax/storebackend"
 )
 
 // listFlag is a repeatable string flag.
@@ -695,7 +696,7 @@ func sweepOne(f *benchFlags, p sweepPoint, conc int, stderr io.Writer) (_ *bench
 		}
 	}()
 	mode, _ := cache.ParseInvalidationMode(p.inv)
-	px, err := proxy.New(proxy.Options{Backend: &proxy.StoreBackend{Node: node, Logger: log}, ItemTTL: p.itemTTL, QueryTTL: p.queryTTL,
+	px, err := proxy.New(proxy.Options{Backend: &storebackend.Backend{Node: node, Logger: log}, ItemTTL: p.itemTTL, QueryTTL: p.queryTTL,
 		CacheBytes: p.cacheSize, Invalidation: mode, Logger: log})
 	if err != nil {
 		return nil, err

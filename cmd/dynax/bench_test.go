@@ -14,6 +14,7 @@ import (
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
+	"github.com/dynax/dynax/storebackend"
 )
 
 // startBenchTargets starts a storage node and a caching proxy in front of
@@ -25,7 +26,7 @@ func startBenchTargets(t *testing.T) (storeURL, proxyURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := proxy.New(proxy.Options{Backend: &proxy.StoreBackend{Node: node, Logger: log}, ItemTTL: proxy.DefaultTTL, QueryTTL: proxy.DefaultTTL, Logger: log})
+	p, err := proxy.New(proxy.Options{Backend: &storebackend.Backend{Node: node, Logger: log}, ItemTTL: proxy.DefaultTTL, QueryTTL: proxy.DefaultTTL, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
+	"github.com/dynax/dynax/storebackend"
 )
 
 // storeFlags are the flags of a storage node.
@@ -106,7 +107,7 @@ the proxy's Prometheus metrics.`, stderr)
 	}
 	// Runs last, after the servers and the proxy stopped.
 	defer func() { code = closeNode(log, node, code) }()
-	opts.Backend = &proxy.StoreBackend{Node: node, Logger: log}
+	opts.Backend = &storebackend.Backend{Node: node, Logger: log}
 	opts.Logger = log
 	p, err := proxy.New(opts)
 	if err != nil {
