@@ -153,17 +153,9 @@ func (p *Proxy) Handler() fasthttp.RequestHandler {
 }
 
 // Server returns a fasthttp server running Handler, configured as the
-// storage node's (body limits, timeouts, header spelling).
-func (p *Proxy) Server() *fasthttp.Server {
-	return &fasthttp.Server{
-		Handler:              p.Handler(),
-		Name:                 "Server",
-		MaxRequestBodySize:   wire.MaxBodyBytes + 1<<20,
-		NoDefaultContentType: true,
-		CloseOnShutdown:      true,
-		IdleTimeout:          2 * time.Minute,
-	}
-}
+// storage node's (body limits and their 413, error answers, logging to
+// Options.Logger, timeouts, header spelling).
+func (p *Proxy) Server() *fasthttp.Server { return p.wire.FastHTTP(p.Handler()) }
 
 // monoBase anchors mono.
 var monoBase = time.Now()
