@@ -131,8 +131,10 @@ func New(opts Options) (*Proxy, error) {
 	return p, nil
 }
 
-// Close releases the caches.
+// Close stops the background schema refreshes (waiting for those running)
+// and releases the caches.
 func (p *Proxy) Close() {
+	p.schemas.close()
 	p.items.Close()
 }
 
