@@ -62,8 +62,10 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzDecodeItem -fuzztime=30s ./ddb
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./expr
 	$(GO) test -run=NONE -fuzz=FuzzParsePartiQL -fuzztime=30s ./partiql
-	$(GO) test -run=NONE -fuzz=FuzzObjIter -fuzztime=30s ./proxy
+	$(GO) test -run=NONE -fuzz=FuzzObjIter -fuzztime=30s ./ddb
+	$(GO) test -run=NONE -fuzz=FuzzUnmarshal -fuzztime=30s ./ddb
 	$(GO) test -run=NONE -fuzz=FuzzRawItemKey -fuzztime=30s ./proxy
+	$(GO) test -run=NONE -fuzz=FuzzCacheCoherence -fuzztime=60s ./proxy
 	$(GO) test -run=NONE -fuzz=FuzzStreamsRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
 

@@ -131,8 +131,10 @@ func New(opts Options) (*Proxy, error) {
 	return p, nil
 }
 
-// Close releases the caches.
+// Close stops the background schema refreshes (waiting for those running)
+// and releases the caches.
 func (p *Proxy) Close() {
+	p.schemas.close()
 	p.items.Close()
 }
 
@@ -153,17 +155,9 @@ func (p *Proxy) Handler() fasthttp.RequestHandler {
 }
 
 // Server returns a fasthttp server running Handler, configured as the
-// storage node's (body limits, timeouts, header spelling).
-func (p *Proxy) Server() *fasthttp.Server {
-	return &fasthttp.Server{
-		Handler:              p.Handler(),
-		Name:                 "Server",
-		MaxRequestBodySize:   wire.MaxBodyBytes + 1<<20,
-		NoDefaultContentType: true,
-		CloseOnShutdown:      true,
-		IdleTimeout:          2 * time.Minute,
-	}
-}
+// storage node's (body limits and their 413, error answers, logging to
+// Options.Logger, timeouts, header spelling).
+func (p *Proxy) Server() *fasthttp.Server { return p.wire.FastHTTP(p.Handler()) }
 
 // monoBase anchors mono.
 var monoBase = time.Now()

@@ -52,6 +52,12 @@ type schemas struct {
 	// requests naming a table that does not exist cost one backend call,
 	// not two.
 	missing map[string]time.Duration
+
+	// Background refreshes: bg is cancelled by close, which waits for wg.
+	bg     context.Context
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed bool // under mu: no new refreshes
 }
 
 const (
@@ -69,7 +75,18 @@ type schemaCall struct {
 }
 
 func newSchemas(p *Proxy, ttl time.Duration) *schemas {
-	return &schemas{p: p, ttl: ttl, m: map[string]*schema{}, ever: map[string]bool{}, inflight: map[string]*schemaCall{}, refreshing: map[string]bool{}, missing: map[string]time.Duration{}}
+	bg, stop := context.WithCancel(context.Background())
+	return &schemas{p: p, ttl: ttl, m: map[string]*schema{}, ever: map[string]bool{}, inflight: map[string]*schemaCall{},
+		refreshing: map[string]bool{}, missing: map[string]time.Duration{}, bg: bg, stop: stop}
+}
+
+// close stops background refreshes and waits for those running.
+func (c *schemas) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.stop()
+	c.wg.Wait()
 }
 
 // cached returns the cached schema of table, if any. It does not allocate
@@ -90,14 +107,24 @@ func (c *schemas) cached(table []byte) *schema {
 // items and queries.
 func (c *schemas) refresh(old *schema) {
 	c.mu.Lock()
-	if c.refreshing[old.table] || c.m[old.table] != old {
+	if c.closed || c.refreshing[old.table] || c.m[old.table] != old {
 		c.mu.Unlock()
 		return
 	}
 	c.refreshing[old.table] = true
+	c.wg.Add(1)
 	c.mu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer c.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				c.p.log.Error("panic in schema refresh", "table", old.table, "panic", r)
+				c.mu.Lock()
+				delete(c.refreshing, old.table)
+				c.mu.Unlock()
+			}
+		}()
+		ctx, cancel := context.WithTimeout(c.bg, 30*time.Second)
 		defer cancel()
 		s, gone := c.describe(ctx, old.table, "", "")
 		c.mu.Lock()

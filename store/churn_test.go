@@ -21,11 +21,12 @@ func sizesOf(n *Node) catalogSizes {
 // for a part) and checks that the catalog's per-table structures are back
 // at their baseline size: nothing keyed by a table outlives it.
 func TestTableChurnPrunesPerTableState(t *testing.T) {
-	n, err := Open(Options{Dir: t.TempDir(), NoSync: true, ChangeFeedRetention: time.Millisecond, LogTrimInterval: 10 * time.Millisecond})
+	opts := Options{Dir: t.TempDir(), NoSync: true, ChangeFeedRetention: time.Millisecond, LogTrimInterval: 10 * time.Millisecond}
+	n, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Close()
+	defer func() { n.Close() }()
 	mustCall(t, n, "CreateTable", createBody("keep"))
 	mustCall(t, n, "PutItem", `{"TableName":"keep","Item":{"pk":{"S":"a"}}}`)
 	base := sizesOf(n)
@@ -59,7 +60,16 @@ func TestTableChurnPrunesPerTableState(t *testing.T) {
 	}
 	// With a creation delay, tables pass through CREATING and DELETING,
 	// which the pending changes track.
-	n.opts.CreateDelay = time.Millisecond
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts.CreateDelay = time.Millisecond
+	if n, err = Open(opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := sizesOf(n); got != base {
+		t.Fatalf("after reopening: %+v, baseline %+v", got, base)
+	}
 	for i := range churns / 20 {
 		name := "slow" + strconv.Itoa(i)
 		mustCall(t, n, "CreateTable", createBody(name))

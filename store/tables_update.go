@@ -223,119 +223,168 @@ func (in *updateTableIn) custom() string {
 
 // applyTableUpdate applies a validated UpdateTable request to nt (a copy
 // of the table whose Desc is already cloned). It reports whether the
-// change puts the table in UPDATING (with Options.CreateDelay).
+// change puts the table in UPDATING (with Options.CreateDelay). The
+// semantic checks run first, in DynamoDB's order (capacity, stream,
+// encryption, on-demand limits, indexes); nt only changes once all passed
+// (index changes excepted, which updateIndexes checks and applies).
 func (n *Node) applyTableUpdate(nt *Table, in *updateTableIn, now time.Time) (updating bool, err error) {
-	secs := unixSeconds(now)
-	d := &nt.Desc
-	oldMode := billingProvisioned
-	if nt.PayPerRequest() {
-		oldMode = billingPayPerRequest
+	cp, err := checkCapacityUpdate(nt, in)
+	if err != nil {
+		return false, err
 	}
-	newMode := oldMode
-	if in.BillingMode != nil {
-		newMode = *in.BillingMode
+	if err := checkStreamChange(nt, in); err != nil {
+		return false, err
 	}
-	pt := in.ProvisionedThroughput
-	if pt != nil && newMode == billingPayPerRequest {
-		return false, ddb.Validation(msgPPRThroughput)
+	newSSE, err := n.checkSSEUpdate(nt, in)
+	if err != nil {
+		return false, err
+	}
+	if in.OnDemandThroughput != nil {
+		if msg := checkOnDemand(in.OnDemandThroughput, cp.newMode == billingProvisioned, true); msg != "" {
+			return false, ddb.Validation(msg)
+		}
+	}
+	if err := n.updateIndexes(nt, in, cp.newMode, now); err != nil {
+		return false, err
 	}
 
-	// Throughput of global indexes.
-	updated := map[string]*capacityIn{}
+	// Everything is valid: apply.
+	updating = n.applyCapacityUpdate(nt, in, cp, now)
+	if applyStreamUpdate(&nt.Desc, in, now) {
+		updating = true
+	}
+	if in.SSESpecification != nil {
+		nt.Desc.SSE = newSSE
+	}
+	if applySettingsUpdate(&nt.Desc, in, now) {
+		updating = true
+	}
+	return updating || in.createsOrDeletesIndex(), nil
+}
+
+// capacityUpdate is the checked capacity part of an UpdateTable request:
+// billing mode before and after, the table's new throughput (nil: kept)
+// and the global indexes' new throughput by index name.
+type capacityUpdate struct {
+	oldMode, newMode string
+	table            *capacityIn
+	indexes          map[string]*capacityIn
+}
+
+// checkCapacityUpdate checks the billing mode and throughput changes of in.
+func checkCapacityUpdate(nt *Table, in *updateTableIn) (*capacityUpdate, error) {
+	d := &nt.Desc
+	cp := &capacityUpdate{oldMode: billingProvisioned, table: in.ProvisionedThroughput, indexes: map[string]*capacityIn{}}
+	if nt.PayPerRequest() {
+		cp.oldMode = billingPayPerRequest
+	}
+	cp.newMode = cp.oldMode
+	if in.BillingMode != nil {
+		cp.newMode = *in.BillingMode
+	}
+	pt := cp.table
+	if pt != nil && cp.newMode == billingPayPerRequest {
+		return nil, ddb.Validation(msgPPRThroughput)
+	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		if u.Update == nil {
 			continue
 		}
 		name := *u.Update.IndexName
 		if _, ok := nt.GlobalIndex(name); !ok {
-			return false, ddb.Validation("Cannot update an index that is not a GlobalSecondaryIndex: " + name)
+			return nil, ddb.Validation("Cannot update an index that is not a GlobalSecondaryIndex: " + name)
 		}
-		if newMode == billingPayPerRequest {
-			return false, ddb.Validation(msgInvalid + "The only Updates for index: " + name +
+		if cp.newMode == billingPayPerRequest {
+			return nil, ddb.Validation(msgInvalid + "The only Updates for index: " + name +
 				" when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
 		}
-		updated[name] = u.Update.ProvisionedThroughput
+		cp.indexes[name] = u.Update.ProvisionedThroughput
 	}
-	if newMode == billingProvisioned && oldMode == billingPayPerRequest {
+	if cp.newMode == billingProvisioned && cp.oldMode == billingPayPerRequest {
 		var missing []string
 		for _, g := range d.GlobalIndexes {
-			if updated[g.IndexName] == nil && !deletesIndex(in, g.IndexName) {
+			if cp.indexes[g.IndexName] == nil && !deletesIndex(in, g.IndexName) {
 				missing = append(missing, g.IndexName)
 			}
 		}
 		if len(missing) > 0 {
-			return false, ddb.Validation(msgInvalid + "ProvisionedThroughput must be specified for index: " + strings.Join(missing, ","))
+			return nil, ddb.Validation(msgInvalid + "ProvisionedThroughput must be specified for index: " + strings.Join(missing, ","))
 		}
 	}
-	if pt != nil && oldMode == billingProvisioned {
+	if pt != nil && cp.oldMode == billingProvisioned {
 		if *pt.ReadCapacityUnits == d.Throughput.Read && *pt.WriteCapacityUnits == d.Throughput.Write {
-			return false, ddb.Validation(unchangedThroughput("table", d.Throughput, pt))
+			return nil, ddb.Validation(unchangedThroughput("table", d.Throughput, pt))
 		}
 	}
-	for name, c := range updated {
+	for name, c := range cp.indexes {
 		g, _ := nt.GlobalIndex(name)
-		if oldMode == billingProvisioned && *c.ReadCapacityUnits == g.Throughput.Read && *c.WriteCapacityUnits == g.Throughput.Write {
-			return false, ddb.Validation(unchangedThroughput("index "+name, g.Throughput, c))
+		if cp.oldMode == billingProvisioned && *c.ReadCapacityUnits == g.Throughput.Read && *c.WriteCapacityUnits == g.Throughput.Write {
+			return nil, ddb.Validation(unchangedThroughput("index "+name, g.Throughput, c))
 		}
 	}
+	return cp, nil
+}
 
-	// Stream.
-	if s := in.StreamSpecification; s != nil {
-		enabled := d.Stream != nil && d.Stream.Enabled
-		switch {
-		case *s.StreamEnabled && enabled:
-			return false, ddb.Validation("Table already has an enabled stream: TableName: " + nt.Name)
-		case !*s.StreamEnabled && !enabled:
-			return false, ddb.Validation("Table has no stream to disable: TableName: " + nt.Name)
+// checkStreamChange checks that in enables a stream only on a table
+// without one, and disables one only where there is one.
+func checkStreamChange(nt *Table, in *updateTableIn) error {
+	s := in.StreamSpecification
+	if s == nil {
+		return nil
+	}
+	enabled := nt.Desc.Stream != nil && nt.Desc.Stream.Enabled
+	switch {
+	case *s.StreamEnabled && enabled:
+		return ddb.Validation("Table already has an enabled stream: TableName: " + nt.Name)
+	case !*s.StreamEnabled && !enabled:
+		return ddb.Validation("Table has no stream to disable: TableName: " + nt.Name)
+	}
+	return nil
+}
+
+// checkSSEUpdate checks in's encryption change and returns the new
+// encryption state (nil: encrypted by default).
+func (n *Node) checkSSEUpdate(nt *Table, in *updateTableIn) (*SSEState, error) {
+	s := in.SSESpecification
+	if s == nil {
+		return nil, nil
+	}
+	d := &nt.Desc
+	if !s.enables() {
+		if d.SSE == nil {
+			return nil, ddb.Validation(msgInvalid + "Table is already encrypted by default")
 		}
+		return nil, nil
 	}
-
-	// Encryption.
-	var newSSE *SSEState
-	if s := in.SSESpecification; s != nil {
-		if !s.enables() {
-			if d.SSE == nil {
-				return false, ddb.Validation(msgInvalid + "Table is already encrypted by default")
-			}
-		} else {
-			arn := n.kmsKeyArn(nt.Region, s.KMSMasterKeyId)
-			if d.SSE != nil && (s.KMSMasterKeyId == nil || d.SSE.KMSMasterKeyArn == arn) {
-				return false, ddb.Validation(msgInvalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
-			}
-			newSSE = &SSEState{KMSMasterKeyArn: arn}
-		}
+	arn := n.kmsKeyArn(nt.Region, s.KMSMasterKeyId)
+	if d.SSE != nil && (s.KMSMasterKeyId == nil || d.SSE.KMSMasterKeyArn == arn) {
+		return nil, ddb.Validation(msgInvalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
 	}
+	return &SSEState{KMSMasterKeyArn: arn}, nil
+}
 
-	if in.OnDemandThroughput != nil {
-		if msg := checkOnDemand(in.OnDemandThroughput, newMode == billingProvisioned, true); msg != "" {
-			return false, ddb.Validation(msg)
-		}
-	}
-
-	// Index creation and deletion.
-	if err := n.updateIndexes(nt, in, newMode, now); err != nil {
-		return false, err
-	}
-
-	// Everything is valid: apply.
-	if in.BillingMode != nil && newMode != oldMode {
+// applyCapacityUpdate applies the checked capacity change cp; it reports
+// whether that puts the table in UPDATING.
+func (n *Node) applyCapacityUpdate(nt *Table, in *updateTableIn, cp *capacityUpdate, now time.Time) (updating bool) {
+	d := &nt.Desc
+	if in.BillingMode != nil && cp.newMode != cp.oldMode {
 		updating = true
-		d.BillingMode = newMode
-		if newMode == billingPayPerRequest {
-			d.LastUpdateToPayPerRequest = secs
+		d.BillingMode = cp.newMode
+		if cp.newMode == billingPayPerRequest {
+			d.LastUpdateToPayPerRequest = unixSeconds(now)
 			d.Throughput = zeroThroughput(d.Throughput)
 			for i := range d.GlobalIndexes {
 				d.GlobalIndexes[i].Throughput = zeroThroughput(d.GlobalIndexes[i].Throughput)
 			}
 		}
 	} else if in.BillingMode != nil {
-		d.BillingMode = newMode // states the mode explicitly from now on
+		d.BillingMode = cp.newMode // states the mode explicitly from now on
 	}
-	if pt != nil {
+	if cp.table != nil {
 		updating = true
-		d.Throughput = changeThroughput(d.Throughput, pt, now)
+		d.Throughput = changeThroughput(d.Throughput, cp.table, now)
 	}
-	for name, c := range updated {
+	for name, c := range cp.indexes {
 		updating = true
 		g, _ := nt.GlobalIndex(name)
 		g.Throughput = changeThroughput(g.Throughput, c, now)
@@ -343,26 +392,37 @@ func (n *Node) applyTableUpdate(nt *Table, in *updateTableIn, now time.Time) (up
 			g.UpdatingUntil = unixSeconds(now.Add(n.opts.CreateDelay))
 		}
 	}
-	if s := in.StreamSpecification; s != nil {
-		updating = true
-		if *s.StreamEnabled {
-			label := streamLabel(now)
-			if d.Stream != nil && d.Stream.Label >= label {
-				// Re-enabled within the millisecond: labels name streams.
-				label = nextStreamLabel(d.Stream.Label)
-			}
-			d.Stream = &StreamState{Enabled: true, ViewType: *s.StreamViewType, Label: label}
-		} else {
-			d.Stream.Enabled = false
+	return updating
+}
+
+// applyStreamUpdate enables or disables the stream as in asks; it reports
+// whether it did.
+func applyStreamUpdate(d *TableExtra, in *updateTableIn, now time.Time) bool {
+	s := in.StreamSpecification
+	if s == nil {
+		return false
+	}
+	if *s.StreamEnabled {
+		label := streamLabel(now)
+		if d.Stream != nil && d.Stream.Label >= label {
+			// Re-enabled within the millisecond: labels name streams.
+			label = nextStreamLabel(d.Stream.Label)
 		}
+		d.Stream = &StreamState{Enabled: true, ViewType: *s.StreamViewType, Label: label}
+	} else {
+		d.Stream.Enabled = false
 	}
-	if in.SSESpecification != nil {
-		d.SSE = newSSE
-	}
+	return true
+}
+
+// applySettingsUpdate applies table class, deletion protection, on-demand
+// and warm throughput; it reports whether that puts the table in UPDATING
+// (deletion protection and warm throughput do not).
+func applySettingsUpdate(d *TableExtra, in *updateTableIn, now time.Time) (updating bool) {
 	if in.TableClass != nil {
 		updating = true
 		d.TableClass = *in.TableClass
-		d.TableClassUpdated = secs
+		d.TableClassUpdated = unixSeconds(now)
 	}
 	if in.DeletionProtectionEnabled != nil {
 		d.DeletionProtection = *in.DeletionProtectionEnabled
@@ -394,10 +454,7 @@ func (n *Node) applyTableUpdate(nt *Table, in *updateTableIn, now time.Time) (up
 		}
 		d.Warm = cur
 	}
-	if in.createsOrDeletesIndex() {
-		updating = true
-	}
-	return updating, nil
+	return updating
 }
 
 func deletesIndex(in *updateTableIn, name string) bool {

@@ -12,10 +12,13 @@
 package wire
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -104,19 +107,53 @@ func NewServer(h Handler, logger *slog.Logger) *Server {
 		logger = slog.Default()
 	}
 	s := &Server{Handler: h, Logger: logger}
-	s.srv = &fasthttp.Server{
-		Handler:                       s.ServeFastHTTP,
-		Name:                          "Server",
-		MaxRequestBodySize:            MaxBodyBytes + 1<<20,
-		DisableHeaderNamesNormalizing: false,
-		NoDefaultDate:                 false,
-		NoDefaultContentType:          true,
-		ReduceMemoryUsage:             false,
-		StreamRequestBody:             false,
-		CloseOnShutdown:               true,
-		IdleTimeout:                   2 * time.Minute,
-	}
+	s.srv = s.FastHTTP(s.ServeFastHTTP)
 	return s
+}
+
+// FastHTTP returns a fasthttp server running handler (which should end in
+// s.ServeFastHTTP) configured as a DynamoDB endpoint: bodies up to
+// MaxBodyBytes, larger ones (Content-Length or chunked) answered 413 with
+// an empty body as DynamoDB does, any request fasthttp cannot parse
+// answered with a DynamoDB error rather than fasthttp's plain text, and
+// fasthttp's own log lines sent to s.Logger.
+func (s *Server) FastHTTP(handler fasthttp.RequestHandler) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:              handler,
+		Name:                 "Server",
+		MaxRequestBodySize:   MaxBodyBytes,
+		NoDefaultContentType: true,
+		CloseOnShutdown:      true,
+		IdleTimeout:          2 * time.Minute,
+		ErrorHandler:         s.parseError,
+		Logger:               slogPrintf{s.Logger},
+	}
+}
+
+// parseError answers a request fasthttp could not read.
+func (s *Server) parseError(ctx *fasthttp.RequestCtx, err error) {
+	ctx.Response.Header.DisableNormalizing()
+	ctx.Response.Header.Set(hdrReqID, NewRequestID())
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		tooLarge(ctx)
+		return
+	}
+	s.Logger.Debug("unreadable HTTP request", "remote", ctx.RemoteAddr().String(), "err", err)
+	s.writeError(ctx, ctJSON10, &ddb.Error{Status: 400, Type: ddb.NSService + "SerializationException"})
+}
+
+// tooLarge writes DynamoDB's answer to a body over MaxBodyBytes: 413, an
+// empty body, sent chunked.
+func tooLarge(ctx *fasthttp.RequestCtx) {
+	ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
+	ctx.SetBodyStreamWriter(func(*bufio.Writer) {})
+}
+
+// slogPrintf routes fasthttp's Printf logging to slog.
+type slogPrintf struct{ l *slog.Logger }
+
+func (p slogPrintf) Printf(format string, args ...any) {
+	p.l.Warn(fmt.Sprintf(format, args...), "component", "fasthttp")
 }
 
 // Serve accepts connections on ln until Shutdown.
@@ -186,7 +223,7 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 	}
 
 	if len(body) > MaxBodyBytes {
-		ctx.SetStatusCode(413)
+		tooLarge(ctx)
 		return
 	}
 	if enc := ctx.Request.Header.ContentEncoding(); len(enc) > 0 && bytes.EqualFold(enc, []byte("gzip")) {
@@ -196,7 +233,7 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 			return
 		}
 		if len(inflated) > MaxBodyBytes {
-			ctx.SetStatusCode(413)
+			tooLarge(ctx)
 			return
 		}
 		body = inflated
