@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzCacheCoherence -fuzztime=60s ./proxy
 	$(GO) test -run=NONE -fuzz=FuzzStreamsRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzIonItem -fuzztime=30s ./store
 
 clean:
 	rm -rf bin

@@ -593,11 +593,16 @@ func (n *Node) fillFromBackup(t *Table, num uint64) error {
 	return flush()
 }
 
-// restoreChunk applies one mutation per key to restored table t in one
-// batch, with index entries, change records (cause Restore) and
-// statistics. fn gives the mutation of keys[i] from the item's current
+// restoreChunk applies one mutation per key to restored (or imported)
+// table t in one batch, with index entries, change records (cause Restore)
+// and statistics. fn gives the mutation of keys[i] from the item's current
 // state (false: leave it).
 func (n *Node) restoreChunk(t *Table, keys [][]byte, fn func(i int, cur currentItem) (mutation, bool)) error {
+	return n.restoreChunkCause(t, keys, CauseRestore, fn)
+}
+
+// restoreChunkCause is restoreChunk with the change records' cause.
+func (n *Node) restoreChunkCause(t *Table, keys [][]byte, cause Cause, fn func(i int, cur currentItem) (mutation, bool)) error {
 	unlock := n.locks.lockAll(keys)
 	defer unlock()
 	b := n.db.NewBatch()
@@ -629,7 +634,7 @@ func (n *Node) restoreChunk(t *Table, keys [][]byte, fn func(i int, cur currentI
 		changes = append(changes, itemChange{lt: lt, old: cur.stored, new: newStored})
 		done = append(done, applied{cur.stored != nil, cur.size, m})
 	}
-	tk, err := n.clog.append(b, CauseRestore, changes)
+	tk, err := n.clog.append(b, cause, changes)
 	if err != nil {
 		n.clog.done(tk, err)
 		return err

@@ -70,9 +70,10 @@ func loadCatalog(n *Node) (*catalog, error) {
 			return nil, fmt.Errorf("catalog entry %q: %w", it.Key()[1:], err)
 		}
 		switch {
-		case t.Status == "CREATING" && t.Desc.Restore != nil && t.Desc.Restore.InProgress:
-			// A restore the restart interrupted: it stays CREATING until
-			// resumeRestores has filled it again.
+		case t.Status == "CREATING" && t.filling():
+			// A restore or import the restart interrupted: it stays
+			// CREATING until it has been filled again (resumeRestores,
+			// resumeImports).
 		case t.Status == "CREATING" || t.Status == "UPDATING":
 			t.Status = "ACTIVE"
 		case t.Status == "DELETING":
@@ -163,7 +164,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	}
 	t.ID = c.nextID
 	t.Status = "ACTIVE"
-	restoring := t.Desc.Restore != nil && t.Desc.Restore.InProgress
+	restoring := t.filling()
 	if c.n.opts.CreateDelay > 0 || restoring {
 		t.Status = "CREATING"
 	}
@@ -181,7 +182,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	c.nextID++
 	c.tables[t.Name] = t
 	c.stats[t.ID] = &tableStats{}
-	if t.Status == "CREATING" && !restoring { // a restore turns ACTIVE when filled
+	if t.Status == "CREATING" && !restoring { // a restore or import turns ACTIVE when filled
 		c.schedule(t, "ACTIVE", func(cur *Table) error { return c.setStatusLocked(cur, "ACTIVE") })
 	}
 	return true, nil

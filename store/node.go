@@ -66,6 +66,14 @@ type Options struct {
 	// LogTrimInterval is how often records past every retention are
 	// reclaimed, and streams maintained (shard rollover, expiry). Default 1s.
 	LogTrimInterval time.Duration
+	// S3Endpoint is the S3-compatible service that exports and imports
+	// use, through the AWS SDK's S3 client and the standard AWS
+	// credentials chain. Default "": buckets are directories under
+	// <Dir>/s3/<bucket>/.
+	S3Endpoint string
+	// S3PathStyle addresses buckets as endpoint/bucket/key instead of
+	// bucket.endpoint/key. Default false.
+	S3PathStyle bool
 	// FS is the file system the engine keeps its files on. Default
 	// vfs.Default (the operating system's). Tests pass Pebble's in-memory,
 	// crashable or fault-injecting file systems (vfs.NewMem,
@@ -142,9 +150,14 @@ type Node struct {
 	clog    *changeLog
 	streams *streamRegistry
 	backups *backups
-	locks   lockTable
-	marks   txnMarks
-	idem    idemStore // ClientRequestToken table of TransactWriteItems
+	jobs    *dataJobs
+
+	s3Once sync.Once
+	s3     *s3Store
+	s3Err  error
+	locks  lockTable
+	marks  txnMarks
+	idem   idemStore // ClientRequestToken table of TransactWriteItems
 
 	stop      chan struct{} // closed by Close: background jobs end
 	bg        sync.WaitGroup
@@ -181,7 +194,9 @@ func Open(opts Options) (*Node, error) {
 	if n.clog, err = openChangeLog(n); err == nil {
 		if n.streams, err = loadStreams(n); err == nil {
 			if n.cat, err = loadCatalog(n); err == nil {
-				n.backups, err = openBackups(n)
+				if n.backups, err = openBackups(n); err == nil {
+					n.jobs, err = openDataJobs(n)
+				}
 			}
 		}
 	}
@@ -193,6 +208,10 @@ func Open(opts Options) (*Node, error) {
 	if err := n.resumeRestores(); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("open store %q: resume restores: %w", opts.Dir, err)
+	}
+	if err := n.resumeImports(); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("open store %q: resume imports: %w", opts.Dir, err)
 	}
 	n.every("ttl expirer", opts.TTLInterval, func() error { _, err := n.expireDue(); return err })
 	n.every("change log trimmer", opts.LogTrimInterval, n.maintainLogs)
@@ -207,6 +226,9 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		close(n.stop)
 		n.bg.Wait()
+		if n.jobs != nil {
+			n.jobs.close()
+		}
 		if n.backups != nil {
 			n.backups.close()
 		}

@@ -63,6 +63,14 @@ type TableExtra struct {
 	PITR *PITRState `json:"pitr,omitempty"`
 	// Restore is set on a table made by a restore.
 	Restore *RestoreState `json:"restore,omitempty"`
+	// Import is set on a table made by ImportTable.
+	Import *ImportState `json:"import,omitempty"`
+}
+
+// filling reports whether t is being filled by a restore or an import: it
+// stays CREATING, refused to item operations, until the fill is done.
+func (t *Table) filling() bool {
+	return (t.Desc.Restore != nil && t.Desc.Restore.InProgress) || (t.Desc.Import != nil && t.Desc.Import.InProgress)
 }
 
 // Throughput is provisioned capacity with its change history.
@@ -300,6 +308,10 @@ func (x TableExtra) clone() TableExtra {
 	if x.Restore != nil {
 		s := *x.Restore
 		y.Restore = &s
+	}
+	if x.Import != nil {
+		s := *x.Import
+		y.Import = &s
 	}
 	y.OnDemand = cloneOnDemand(x.OnDemand)
 	y.Warm = cloneWarm(x.Warm)

@@ -543,6 +543,26 @@ func opCreateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if err := decode(req.Body, &in); err != nil {
 		return nil, err
 	}
+	t, err := n.newTable(&in, req.Region)
+	if err != nil {
+		return nil, err
+	}
+	controlMu.Lock()
+	defer controlMu.Unlock()
+	created, err := n.cat.create(t)
+	if err != nil {
+		return nil, err
+	}
+	if !created {
+		return nil, ddb.ResourceInUse("Table already exists: " + t.Name)
+	}
+	return n.tableDescriptionJSON("TableDescription", t)
+}
+
+// newTable validates a CreateTable request (or ImportTable's
+// TableCreationParameters, which have the same members) and returns the
+// table it describes, not yet in the catalog.
+func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 	if err := requireTableName(in.TableName); err != nil {
 		return nil, err
 	}
@@ -564,7 +584,7 @@ func opCreateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	t := &Table{
 		Name:                 name,
 		TableID:              newTableUUID(),
-		Region:               req.Region,
+		Region:               region,
 		Account:              n.opts.Account,
 		CreationDateTime:     secs,
 		KeySchema:            in.KeySchema,
@@ -612,17 +632,7 @@ func opCreateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	}
 	d.OnDemand = in.OnDemandThroughput
 	d.Warm = in.WarmThroughput
-
-	controlMu.Lock()
-	defer controlMu.Unlock()
-	created, err := n.cat.create(t)
-	if err != nil {
-		return nil, err
-	}
-	if !created {
-		return nil, ddb.ResourceInUse("Table already exists: " + name)
-	}
-	return n.tableDescriptionJSON("TableDescription", t)
+	return t, nil
 }
 
 // constraints returns CreateTable's constraint violations, in DynamoDB's
