@@ -44,6 +44,24 @@ func ItemKey(table string, hashName string, rangeName string, key ddb.Item) stri
 	return b.String()
 }
 
+// AppendItemKeyTable appends the start of an item key: the table name and
+// its 0 byte. Follow it with AppendItemKeyPart for the hash attribute, then
+// for the range attribute if the table has one: the result equals ItemKey's
+// for the same values. It builds keys from raw request bytes without
+// decoding them into a ddb.Item.
+func AppendItemKeyTable(dst []byte, table string) []byte {
+	dst = append(dst, table...)
+	return append(dst, 0)
+}
+
+// AppendItemKeyPart appends one key attribute of type t (S, N or B) whose
+// content is c: the string, the canonical number text, or the raw bytes.
+func AppendItemKeyPart(dst []byte, t ddb.Type, c []byte) []byte {
+	dst = append(dst, byte(t))
+	dst = binary.AppendUvarint(dst, uint64(len(c)))
+	return append(dst, c...)
+}
+
 // TableOfKey returns the table name of an item-cache key.
 func TableOfKey(key string) string {
 	if i := strings.IndexByte(key, 0); i >= 0 {

@@ -93,3 +93,20 @@ func TestQueryKey(t *testing.T) {
 	f(false, p("a", ""), p("a"))
 	f(false, p(), p(""))
 }
+
+// The raw builders produce ItemKey's layout, byte for byte.
+func TestAppendItemKey(t *testing.T) {
+	f := func(got []byte, want string) {
+		t.Helper()
+		if string(got) != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	k := AppendItemKeyTable(nil, "tbl")
+	f(AppendItemKeyPart(k, ddb.TypeS, []byte("ab")), "tbl\x00\x01\x02ab")
+	k = AppendItemKeyPart(AppendItemKeyTable(nil, "t"), ddb.TypeS, []byte("a"))
+	f(AppendItemKeyPart(k, ddb.TypeN, []byte("-1.5")), "t\x00\x01\x01a\x02\x04-1.5")
+	f(AppendItemKeyPart(AppendItemKeyTable(nil, "t"), ddb.TypeB, make([]byte, 200)), "t\x00\x03\xc8\x01"+string(make([]byte, 200)))
+	it := ddb.Item{"h": {T: ddb.TypeS, S: "a"}, "r": {T: ddb.TypeN, S: "-1.5"}}
+	f([]byte(ItemKey("t", "h", "r", it)), "t\x00\x01\x01a\x02\x04-1.5")
+}

@@ -414,7 +414,22 @@ func (s *scanner) isNull() bool {
 	return false
 }
 
-// value decodes one AttributeValue object into v.
+// avState is what value gathers across the members of one AttributeValue
+// object: how many type members it had, and the first value-rule problem.
+type avState struct {
+	types   int
+	problem string
+}
+
+func (st *avState) fail(msg string) {
+	if st.problem == "" {
+		st.problem = msg
+	}
+}
+
+// value decodes one AttributeValue object into v. Its phases: the JSON
+// kind of the value, each member (member), then the rules over the whole
+// object (exactly one type).
 func (s *scanner) value(v *Value, depth int) error {
 	switch s.kind() {
 	case '{':
@@ -427,202 +442,223 @@ func (s *scanner) value(v *Value, depth int) error {
 		return serr("Unexpected character in JSON input")
 	}
 	*v = Value{}
-	var problem string
-	types := 0
-	setProblem := func(msg string) {
-		if problem == "" {
-			problem = msg
-		}
+	var st avState
+	if err := s.object(func(key string) error { return s.member(v, key, depth, &st) }); err != nil {
+		return err
 	}
-	err := s.object(func(key string) error {
+	switch {
+	case st.problem != "":
+	case st.types == 0:
+		st.problem = msgEmptyAV
+	case st.types > 1:
+		st.problem = msgMultiTypeAV
+	}
+	if st.problem != "" {
+		*v = Value{S: st.problem}
+	}
+	return nil
+}
+
+// member decodes the member key of an AttributeValue object into v.
+// Unknown members are skipped; null ones count as absent.
+func (s *scanner) member(v *Value, key string, depth int, st *avState) error {
+	if s.isNull() {
+		return nil
+	}
+	switch key {
+	case "S":
+		text, err := s.stringField()
+		if err != nil {
+			return err
+		}
+		st.types++
+		v.T, v.S = TypeS, text
+	case "N":
+		text, err := s.stringField()
+		if err != nil {
+			return err
+		}
+		st.types++
+		c, err := CanonicalNumber(text)
+		if err != nil {
+			st.fail(err.(*Error).Message)
+		}
+		v.T, v.S = TypeN, c
+	case "B":
+		b, err := s.blobField()
+		if err != nil {
+			return err
+		}
+		st.types++
+		if b == nil {
+			b = []byte{}
+		}
+		v.T, v.B = TypeB, b
+	case "BOOL":
+		b, err := s.boolField()
+		if err != nil {
+			return err
+		}
+		st.types++
+		v.T, v.Bool = TypeBOOL, b
+	case "NULL":
+		b, err := s.boolField()
+		if err != nil {
+			return err
+		}
+		st.types++
+		if !b {
+			st.fail(msgNullNotTrue)
+		}
+		v.T = TypeNULL
+	case "SS", "NS":
+		return s.stringSet(v, key == "NS", st)
+	case "BS":
+		return s.binarySet(v, st)
+	case "L":
+		return s.listValue(v, depth, st)
+	case "M":
+		return s.mapValue(v, depth, st)
+	default:
+		return s.skip()
+	}
+	return nil
+}
+
+// stringSet decodes an SS or (numbers) NS member.
+func (s *scanner) stringSet(v *Value, numbers bool, st *avState) error {
+	var elems []string
+	err := s.list(func() error {
 		if s.isNull() {
 			return nil
 		}
-		switch key {
-		case "S":
-			text, err := s.stringField()
-			if err != nil {
-				return err
-			}
-			types++
-			v.T, v.S = TypeS, text
-		case "N":
-			text, err := s.stringField()
-			if err != nil {
-				return err
-			}
-			types++
-			c, err := CanonicalNumber(text)
-			if err != nil {
-				setProblem(err.(*Error).Message)
-			}
-			v.T, v.S = TypeN, c
-		case "B":
-			b, err := s.blobField()
-			if err != nil {
-				return err
-			}
-			types++
-			if b == nil {
-				b = []byte{}
-			}
-			v.T, v.B = TypeB, b
-		case "BOOL":
-			b, err := s.boolField()
-			if err != nil {
-				return err
-			}
-			types++
-			v.T, v.Bool = TypeBOOL, b
-		case "NULL":
-			b, err := s.boolField()
-			if err != nil {
-				return err
-			}
-			types++
-			if !b {
-				setProblem(msgNullNotTrue)
-			}
-			v.T = TypeNULL
-		case "SS", "NS":
-			var elems []string
-			err := s.list(func() error {
-				if s.isNull() {
-					return nil
-				}
-				text, err := s.stringField()
-				if err != nil {
-					return err
-				}
-				elems = append(elems, text)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			types++
-			if key == "SS" {
-				v.T, v.SS = TypeSS, elems
-				if len(elems) == 0 {
-					setProblem(msgEmptySS)
-				} else if hasDuplicate(elems) {
-					setProblem("One or more parameter values were invalid: Input collection [" + joinComma(elems) + "] contains duplicates.")
-				}
-				return nil
-			}
-			if len(elems) == 0 {
-				setProblem(msgEmptyNS)
-			}
-			for i, e := range elems {
-				c, err := CanonicalNumber(e)
-				if err != nil {
-					setProblem(err.(*Error).Message)
-					break
-				}
-				elems[i] = c
-			}
-			if problem == "" && hasDuplicate(elems) {
-				setProblem(msgNSDuplicates)
-			}
-			v.T, v.SS = TypeNS, elems
-		case "BS":
-			var elems [][]byte
-			var texts []string
-			err := s.list(func() error {
-				if s.isNull() {
-					return nil
-				}
-				start := s.i
-				b, err := s.blobField()
-				if err != nil {
-					return err
-				}
-				if b == nil {
-					b = []byte{}
-				}
-				_ = start
-				elems = append(elems, b)
-				texts = append(texts, base64.StdEncoding.EncodeToString(b))
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			types++
-			if len(elems) == 0 {
-				setProblem(msgEmptyBS)
-			} else if hasDuplicate(texts) {
-				setProblem("One or more parameter values were invalid: Input collection [" + joinComma(texts) + "]of type BS contains duplicates.")
-			}
-			v.T, v.BS = TypeBS, elems
-		case "L":
-			if depth >= MaxDepth {
-				return Validation("Nesting Levels have exceeded supported limits")
-			}
-			elems := []Value{}
-			err := s.list(func() error {
-				var e Value
-				if s.isNull() {
-					return nil
-				}
-				if err := s.value(&e, depth+1); err != nil {
-					return err
-				}
-				elems = append(elems, e)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			types++
-			v.T, v.L = TypeL, elems
-		case "M":
-			if depth >= MaxDepth {
-				return Validation("Nesting Levels have exceeded supported limits")
-			}
-			switch s.kind() {
-			case '{':
-			case '[':
-				return serr("Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>")
-			default:
-				_ = s.skip()
-				return serr("Unexpected field type")
-			}
-			m := map[string]Value{}
-			err := s.object(func(k string) error {
-				if s.isNull() {
-					return nil
-				}
-				var e Value
-				if err := s.value(&e, depth+1); err != nil {
-					return err
-				}
-				m[k] = e
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			types++
-			v.T, v.M = TypeM, m
-		default:
-			return s.skip()
+		text, err := s.stringField()
+		if err != nil {
+			return err
 		}
+		elems = append(elems, text)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	switch {
-	case problem != "":
-	case types == 0:
-		problem = msgEmptyAV
-	case types > 1:
-		problem = msgMultiTypeAV
+	st.types++
+	if !numbers {
+		v.T, v.SS = TypeSS, elems
+		if len(elems) == 0 {
+			st.fail(msgEmptySS)
+		} else if hasDuplicate(elems) {
+			st.fail("One or more parameter values were invalid: Input collection [" + joinComma(elems) + "] contains duplicates.")
+		}
+		return nil
 	}
-	if problem != "" {
-		*v = Value{S: problem}
+	if len(elems) == 0 {
+		st.fail(msgEmptyNS)
 	}
+	bad := false
+	for i, e := range elems {
+		c, err := CanonicalNumber(e)
+		if err != nil {
+			st.fail(err.(*Error).Message)
+			bad = true
+			break
+		}
+		elems[i] = c
+	}
+	if !bad && st.problem == "" && hasDuplicate(elems) {
+		st.fail(msgNSDuplicates)
+	}
+	v.T, v.SS = TypeNS, elems
+	return nil
+}
+
+// binarySet decodes a BS member.
+func (s *scanner) binarySet(v *Value, st *avState) error {
+	var elems [][]byte
+	var texts []string
+	err := s.list(func() error {
+		if s.isNull() {
+			return nil
+		}
+		b, err := s.blobField()
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			b = []byte{}
+		}
+		elems = append(elems, b)
+		texts = append(texts, base64.StdEncoding.EncodeToString(b))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	st.types++
+	if len(elems) == 0 {
+		st.fail(msgEmptyBS)
+	} else if hasDuplicate(texts) {
+		st.fail("One or more parameter values were invalid: Input collection [" + joinComma(texts) + "]of type BS contains duplicates.")
+	}
+	v.T, v.BS = TypeBS, elems
+	return nil
+}
+
+// listValue decodes an L member.
+func (s *scanner) listValue(v *Value, depth int, st *avState) error {
+	if depth >= MaxDepth {
+		return Validation("Nesting Levels have exceeded supported limits")
+	}
+	elems := []Value{}
+	err := s.list(func() error {
+		var e Value
+		if s.isNull() {
+			return nil
+		}
+		if err := s.value(&e, depth+1); err != nil {
+			return err
+		}
+		elems = append(elems, e)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	st.types++
+	v.T, v.L = TypeL, elems
+	return nil
+}
+
+// mapValue decodes an M member.
+func (s *scanner) mapValue(v *Value, depth int, st *avState) error {
+	if depth >= MaxDepth {
+		return Validation("Nesting Levels have exceeded supported limits")
+	}
+	switch s.kind() {
+	case '{':
+	case '[':
+		return serr("Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>")
+	default:
+		_ = s.skip()
+		return serr("Unexpected field type")
+	}
+	m := map[string]Value{}
+	err := s.object(func(k string) error {
+		if s.isNull() {
+			return nil
+		}
+		var e Value
+		if err := s.value(&e, depth+1); err != nil {
+			return err
+		}
+		m[k] = e
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	st.types++
+	v.T, v.M = TypeM, m
 	return nil
 }
 

@@ -173,3 +173,32 @@ func (n *projNode) project(v ddb.Value) (ddb.Value, bool) {
 	}
 	return ddb.Value{}, false
 }
+
+// CheckKeyPaths rejects, as DynamoDB does, paths that descend into a key
+// attribute of the table (keys; "" entries are ignored) or of one of its
+// secondary indexes (indexKeys): key attributes are scalars. It is the one
+// check of projections (and filters) against a key schema, for the storage
+// node and the proxy alike.
+func CheckKeyPaths(paths []Path, keys, indexKeys []string) error {
+	for _, name := range keys {
+		if name != "" && nested(paths, name) {
+			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: " + name)
+		}
+	}
+	for _, name := range indexKeys {
+		if nested(paths, name) {
+			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + name)
+		}
+	}
+	return nil
+}
+
+// nested reports whether a path descends into the top-level attribute name.
+func nested(paths []Path, name string) bool {
+	for _, p := range paths {
+		if len(p) > 1 && p[0].Name == name && !p[0].IsIndex {
+			return true
+		}
+	}
+	return false
+}

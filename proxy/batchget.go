@@ -262,7 +262,7 @@ func (p *Proxy) batchFill(fwd []*bgTable, out []byte, withUnits bool) (unprocess
 // invalid, names an unknown table, or is beyond what the proxy handles).
 func (p *Proxy) parseBatchGet(ctx context.Context, req *wire.Request) (tables []*bgTable, rcc []byte, ok bool) {
 	var in bgIn
-	if err := ddb.Unmarshal(req.Body, &in); err != nil || len(in.RequestItems) == 0 || len(in.RequestItems) > 100 {
+	if err := ddb.Unmarshal(req.Body, &in); err != nil || len(in.RequestItems) == 0 || len(in.RequestItems) > ddb.BatchGetMaxKeys {
 		return nil, nil, false
 	}
 	if !rawNull(in.ReturnConsumedCapacity) {
@@ -291,11 +291,11 @@ func (p *Proxy) parseBatchGet(ctx context.Context, req *wire.Request) (tables []
 		if err := ddb.Unmarshal(raw, &t.in); err != nil {
 			return nil, nil, false
 		}
-		if len(t.in.Keys) < 1 || len(t.in.Keys) > 100 {
+		if len(t.in.Keys) < 1 || len(t.in.Keys) > ddb.BatchGetMaxKeys {
 			return nil, nil, false
 		}
 		total += len(t.in.Keys)
-		if total > 100 {
+		if total > ddb.BatchGetMaxKeys {
 			return nil, nil, false
 		}
 		switch string(t.in.ConsistentRead) {
@@ -375,8 +375,7 @@ func itemKeyFromJSON(s *schema, item []byte) (string, bool) {
 	}
 	if !it.Err && hv != nil && (s.rng == "" || rv != nil) {
 		var buf [128]byte
-		b := append(buf[:0], s.table...)
-		b = append(b, 0)
+		b := cache.AppendItemKeyTable(buf[:0], s.table)
 		var ok bool
 		if b, ok = appendKeyValue(b, hv, s.hashT); ok && s.rng != "" {
 			b, ok = appendKeyValue(b, rv, s.rngT)

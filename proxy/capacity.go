@@ -1,9 +1,6 @@
 package proxy
 
 import (
-	"math"
-	"strconv"
-
 	"github.com/dynax/dynax/ddb"
 )
 
@@ -20,27 +17,17 @@ import (
 // readUnits prices an eventually consistent read of one cached item.
 func readUnits(itemJSON []byte, negative bool) float64 {
 	if negative {
-		return 0.5
+		return ddb.ReadUnits(0, false, false)
 	}
 	it, err := ddb.DecodeItem(itemJSON)
 	if err != nil {
-		return 0.5
+		return ddb.ReadUnits(0, false, false)
 	}
-	u := math.Ceil(float64(ddb.ItemSize(it)) / 4096)
-	if u < 1 {
-		u = 1
-	}
-	return u / 2
+	return ddb.ReadUnits(ddb.ItemSize(it), true, false)
 }
 
 // appendUnits appends capacity units as DynamoDB writes them (1.0, 0.5).
-func appendUnits(b []byte, u float64) []byte {
-	b = strconv.AppendFloat(b, u, 'f', -1, 64)
-	if u == math.Trunc(u) {
-		b = append(b, '.', '0')
-	}
-	return b
-}
+func appendUnits(b []byte, u float64) []byte { return ddb.AppendUnits(b, u) }
 
 // appendCapacity appends a ConsumedCapacity object of a single-table read
 // for mode TOTAL or INDEXES.

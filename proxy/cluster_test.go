@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/cluster"
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
@@ -140,7 +141,7 @@ func (ce *clusterEnv) owner(key string) *clusterProxy {
 
 func itemKey(table, pk string) string {
 	// A hash-only table with a string key pk: see keys.go.
-	return string(appendContent([]byte(table+"\x00"), ddb.TypeS, []byte(pk)))
+	return string(cache.AppendItemKeyPart(cache.AppendItemKeyTable(nil, table), ddb.TypeS, []byte(pk)))
 }
 
 func (ce *clusterEnv) post(n *clusterProxy, op, body string) rawResp {

@@ -242,7 +242,7 @@ func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
 		if err := ddb.Unmarshal(atgRaw, &atg); err != nil {
 			return pr
 		}
-		if len(atg) < 1 || len(atg) > 255 {
+		if len(atg) < 1 || len(atg) > ddb.MaxAttributesToGet {
 			return pr
 		}
 		seen := make(map[string]bool, len(atg))
@@ -277,15 +277,8 @@ func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
 		if err := attrs.CheckUnused(); err != nil {
 			return pr
 		}
-		for _, path := range paths {
-			if len(path) > 1 && !path[0].IsIndex {
-				if s.isKeyAttr(path[0].Name) {
-					return pr
-				}
-				if _, ok := s.indexesByKey[path[0].Name]; ok {
-					return pr
-				}
-			}
+		if expr.CheckKeyPaths(paths, []string{s.hash, s.rng}, s.indexKeys) != nil {
+			return pr
 		}
 		pr.paths = paths
 	} else {

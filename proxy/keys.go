@@ -1,16 +1,14 @@
 package proxy
 
 import (
-	"encoding/binary"
-
 	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/ddb"
 )
 
 // Item keys. The proxy builds the item-cache key of a request straight from
-// the raw JSON of its Key, in cache.ItemKey's encoding (table, 0, then per
-// key attribute a type byte, the uvarint content length and the content),
-// without decoding the key into a ddb.Item. Only keys that are exactly the
+// the raw JSON of its Key with the cache's own builders
+// (cache.AppendItemKeyTable, cache.AppendItemKeyPart: the layout is the
+// cache's), without decoding the key into a ddb.Item. Only keys that are exactly the
 // table's key schema are accepted — one member per key attribute, each an
 // AttributeValue of the declared type and nothing else — so a key the
 // backend would reject is never looked up; the caller passes such requests
@@ -37,26 +35,26 @@ func appendKeyValue(dst []byte, av []byte, t ddb.Type) ([]byte, bool) {
 			if len(s) == 0 {
 				return dst, false
 			}
-			return appendContent(dst, t, s), true
+			return cache.AppendItemKeyPart(dst, t, s), true
 		}
 		s, ok := ddb.Unquote(v)
 		if !ok || s == "" {
 			return dst, false
 		}
-		return appendContent(dst, t, []byte(s)), true
+		return cache.AppendItemKeyPart(dst, t, []byte(s)), true
 	case ddb.TypeN:
 		s, ok := ddb.PlainString(v)
 		if !ok {
 			return dst, false
 		}
 		if canonicalInt(s) {
-			return appendContent(dst, t, s), true
+			return cache.AppendItemKeyPart(dst, t, s), true
 		}
 		c, err := ddb.CanonicalNumber(string(s))
 		if err != nil {
 			return dst, false
 		}
-		return appendContent(dst, t, []byte(c)), true
+		return cache.AppendItemKeyPart(dst, t, []byte(c)), true
 	case ddb.TypeB:
 		s, ok := ddb.PlainString(v)
 		if !ok || len(s) == 0 {
@@ -66,15 +64,9 @@ func appendKeyValue(dst []byte, av []byte, t ddb.Type) ([]byte, bool) {
 		if err != nil || len(raw) == 0 {
 			return dst, false
 		}
-		return appendContent(dst, t, raw), true
+		return cache.AppendItemKeyPart(dst, t, raw), true
 	}
 	return dst, false
-}
-
-func appendContent(dst []byte, t ddb.Type, c []byte) []byte {
-	dst = append(dst, byte(t))
-	dst = binary.AppendUvarint(dst, uint64(len(c)))
-	return append(dst, c...)
 }
 
 // canonicalInt reports whether s is an integer already in canonical form
@@ -125,8 +117,7 @@ func appendItemKey(dst []byte, s *schema, rawKey []byte) ([]byte, bool) {
 	if it.Err || n != want || hv == nil || (s.rng != "" && rv == nil) {
 		return dst, false
 	}
-	dst = append(dst, s.table...)
-	dst = append(dst, 0)
+	dst = cache.AppendItemKeyTable(dst, s.table)
 	var ok bool
 	if dst, ok = appendKeyValue(dst, hv, s.hashT); !ok {
 		return dst, false

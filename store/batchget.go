@@ -31,9 +31,9 @@ func init() { register("BatchGetItem", opBatchGetItem) }
 
 const (
 	// batchGetMaxKeys is the number of keys one request may ask for.
-	batchGetMaxKeys = 100
+	batchGetMaxKeys = ddb.BatchGetMaxKeys
 	// batchGetMaxResponse bounds the item data of one response.
-	batchGetMaxResponse = 16 << 20
+	batchGetMaxResponse = ddb.BatchGetMaxResponseBytes
 )
 
 type batchGetIn struct {

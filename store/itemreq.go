@@ -12,9 +12,7 @@ package store
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/dynax/dynax/ddb"
@@ -364,28 +362,12 @@ func (n *Node) itemTable(name string) (*Table, error) {
 // itemReadUnits is the read capacity of a GetItem of an item of size bytes
 // (found=false: the item does not exist).
 func itemReadUnits(size int, found, consistent bool) float64 {
-	u := 1.0
-	if found {
-		u = math.Ceil(float64(size) / 4096)
-		if u < 1 {
-			u = 1
-		}
-	}
-	if !consistent {
-		u /= 2
-	}
-	return u
+	return ddb.ReadUnits(size, found, consistent)
 }
 
 // itemWriteUnits is the write capacity of a write that replaces an item of
 // oldSize bytes by one of newSize bytes (0 for absent).
-func itemWriteUnits(oldSize, newSize int) float64 {
-	u := math.Ceil(float64(max(oldSize, newSize)) / 1024)
-	if u < 1 {
-		u = 1
-	}
-	return u
-}
+func itemWriteUnits(oldSize, newSize int) float64 { return ddb.WriteUnits(oldSize, newSize) }
 
 // itemOut builds a response object member by member.
 type itemOut struct {
@@ -560,15 +542,8 @@ func (t *Table) itemIndexEntrySize(ix *IndexDef, it ddb.Item) int {
 	return n
 }
 
-// itemAppendUnits writes a capacity figure as DynamoDB does (a Java
-// double: 1.0, 0.5, 12.0).
-func itemAppendUnits(b []byte, u float64) []byte {
-	b = strconv.AppendFloat(b, u, 'f', -1, 64)
-	if u == math.Trunc(u) {
-		b = append(b, '.', '0')
-	}
-	return b
-}
+// itemAppendUnits writes a capacity figure as DynamoDB does.
+func itemAppendUnits(b []byte, u float64) []byte { return ddb.AppendUnits(b, u) }
 
 // attributes appends "Attributes" unless it is empty.
 func (o *itemOut) attributes(it ddb.Item) {
@@ -673,31 +648,21 @@ func (t *Table) itemCheckUpdatePaths(paths []expr.Path) error {
 func (t *Table) itemCheckKeyPaths(paths []expr.Path) error {
 	hname, _ := t.HashKey()
 	rname, _ := t.RangeKey()
-	for _, name := range [2]string{hname, rname} {
-		if name != "" && itemNested(paths, name) {
-			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: " + name)
-		}
-	}
-	return t.itemCheckIndexPaths(paths)
+	return expr.CheckKeyPaths(paths, []string{hname, rname}, t.itemIndexKeyNames())
 }
 
 func (t *Table) itemCheckIndexPaths(paths []expr.Path) error {
-	for _, k := range t.itemIndexKeys() {
-		if itemNested(paths, k.attr) {
-			return ddb.Validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + k.attr)
-		}
-	}
-	return nil
+	return expr.CheckKeyPaths(paths, nil, t.itemIndexKeyNames())
 }
 
-// itemNested reports whether a path descends into the top-level attribute name.
-func itemNested(paths []expr.Path, name string) bool {
-	for _, p := range paths {
-		if len(p) > 1 && p[0].Name == name && !p[0].IsIndex {
-			return true
-		}
+// itemIndexKeyNames lists the key attributes of the table's indexes.
+func (t *Table) itemIndexKeyNames() []string {
+	keys := t.itemIndexKeys()
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.attr
 	}
-	return false
+	return names
 }
 
 // itemCollectionMetrics appends ItemCollectionMetrics for

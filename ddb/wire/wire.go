@@ -113,15 +113,16 @@ func NewServer(h Handler, logger *slog.Logger) *Server {
 
 // FastHTTP returns a fasthttp server running handler (which should end in
 // s.ServeFastHTTP) configured as a DynamoDB endpoint: bodies up to
-// MaxBodyBytes, larger ones (Content-Length or chunked) answered 413 with
-// an empty body as DynamoDB does, any request fasthttp cannot parse
+// MaxBodyBytes, larger ones (Content-Length or chunked, by the handler or
+// past readSlack by fasthttp) answered 413 with an empty body as DynamoDB
+// does, any request fasthttp cannot parse
 // answered with a DynamoDB error rather than fasthttp's plain text, and
 // fasthttp's own log lines sent to s.Logger.
 func (s *Server) FastHTTP(handler fasthttp.RequestHandler) *fasthttp.Server {
 	return &fasthttp.Server{
 		Handler:              handler,
 		Name:                 "Server",
-		MaxRequestBodySize:   MaxBodyBytes,
+		MaxRequestBodySize:   MaxBodyBytes + readSlack,
 		NoDefaultContentType: true,
 		CloseOnShutdown:      true,
 		IdleTimeout:          2 * time.Minute,
@@ -129,6 +130,13 @@ func (s *Server) FastHTTP(handler fasthttp.RequestHandler) *fasthttp.Server {
 		Logger:               slogPrintf{s.Logger},
 	}
 }
+
+// readSlack is how far past MaxBodyBytes fasthttp reads a body before
+// refusing it: a client that sent a body a little too large has finished
+// writing when the handler answers its 413, so it reads the answer rather
+// than a reset connection. Bodies larger still are refused (413 too) as
+// soon as their Content-Length, or their chunks, pass the slack.
+const readSlack = 1 << 20
 
 // parseError answers a request fasthttp could not read.
 func (s *Server) parseError(ctx *fasthttp.RequestCtx, err error) {
