@@ -24,6 +24,7 @@ func init() {
 		{"store", "run the storage node alone", runStore},
 		{"proxy", "run the caching proxy in front of a backend (dynax store, DynamoDB, DynamoDB Local, dynalite)", runProxy},
 		{"cluster", "show a cache cluster's members (dynax cluster status --etcd URL)", runCluster},
+		{"etcd", "run a standalone single-node etcd for a cache cluster of dynax proxies", runEtcd},
 		{"bench", "measure DynamoDB endpoints (latency, throughput)", runBench},
 		{"version", "print the version", runVersion},
 	}
