@@ -31,6 +31,12 @@ type Client struct {
 	// Signer, when set, signs every request with SigV4; when nil requests
 	// carry a well-formed dummy signature (enough for loopback nodes).
 	Signer *Signer
+	// Name labels the client's results in reports and plots (default: the
+	// endpoint URL).
+	Name string
+	// nodes, for a spread client (NewSpread): each call goes to one of
+	// them, chosen at random.
+	nodes []*Client
 }
 
 // NewClient returns a client for endpoint ("http://host:port").
@@ -55,6 +61,14 @@ func NewClient(endpoint string, conns int) (*Client, error) {
 
 // Endpoint returns the endpoint URL the client was made for.
 func (c *Client) Endpoint() string { return c.endpoint }
+
+// Label returns Name, or the endpoint URL when it has none.
+func (c *Client) Label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.endpoint
+}
 
 // Get sends GET path and returns the status and a copy of the body.
 func (c *Client) Get(path string) (int, []byte, error) {
@@ -146,11 +160,24 @@ func NewSession(c *Client) *Session {
 // Call sends r and returns the status and the response body, which is
 // valid until the next call.
 func (s *Session) Call(r Request) (int, []byte, error) {
-	s.c.fill(s.req, r)
-	if err := s.c.hc.Do(s.req, s.resp); err != nil {
+	c := s.c.pick()
+	c.fill(s.req, r)
+	s.resp.Reset()
+	if err := c.hc.Do(s.req, s.resp); err != nil {
 		return 0, nil, err
 	}
 	return s.resp.StatusCode(), s.resp.Body(), nil
+}
+
+// CacheState classifies the last answer by a dynax proxy's headers:
+// "hit" (served from the receiving node's cache), "forwarded-hit" (from
+// its owner's, in a cache cluster), "miss", "bypass", or "" (no proxy).
+func (s *Session) CacheState() string {
+	c := string(s.resp.Header.Peek("x-dynax-cache"))
+	if c == "hit" && len(s.resp.Header.Peek("x-dynax-forwarded")) > 0 {
+		return "forwarded-hit"
+	}
+	return c
 }
 
 // APIError is a non-200 answer; Type is the DynamoDB error name

@@ -70,7 +70,16 @@ type EndpointResult struct {
 	HitRatio   *float64     `json:"hit_ratio,omitempty"`
 	Cache      *CacheReport `json:"cache,omitempty"`
 	Stale      StaleResult  `json:"stale"`
-	stats      *Stats
+	// Nodes are the per-node cache reports of a spread run (--spread).
+	Nodes []NodeResult `json:"nodes,omitempty"`
+	stats *Stats
+}
+
+// NodeResult is one node's share of a spread run.
+type NodeResult struct {
+	Node     string       `json:"node"`
+	HitRatio *float64     `json:"hit_ratio,omitempty"`
+	Cache    *CacheReport `json:"cache,omitempty"`
 }
 
 func us(ns int64) float64 { return math.Round(float64(ns)/10) / 100 }
@@ -194,6 +203,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		if len(parts) > 0 {
 			fmt.Fprintf(w, "%s c=%d: %s\n", e.Endpoint, e.Concurrency, strings.Join(parts, "; "))
+		}
+		for _, n := range e.Nodes {
+			if c := n.Cache; c != nil {
+				fmt.Fprintf(w, "  node %s: hit ratio %s (items %s of %.0f, queries %s of %.0f)\n", n.Node, pct(n.HitRatio),
+					pct(c.ItemHitRatio), c.ItemHits+c.ItemMisses, pct(c.QueryHitRatio), c.QueryHits+c.QueryMisses)
+			}
 		}
 	}
 	return nil

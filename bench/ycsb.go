@@ -52,6 +52,10 @@ type Spec struct {
 	PartitionSize int     // items per partition key, default 100
 	BatchSize     int     // keys per BatchGetItem, default 10
 	Seed          uint64
+	// SplitReads reports GetItem by how a dynax proxy served it ("GetItem
+	// hit", "GetItem forwarded-hit", "GetItem miss", "GetItem bypass"),
+	// from its x-dynax-cache and x-dynax-forwarded headers.
+	SplitReads bool
 }
 
 func (s *Spec) defaults() {
@@ -366,6 +370,11 @@ func (y *ycsbWorker) Step(s *Session) (string, error) {
 	switch op {
 	case 0:
 		_, err := y.read(s, y.spec.Keys.Next(y.rng, y.keys()))
+		if y.spec.SplitReads && err == nil {
+			if c := s.CacheState(); c != "" {
+				return "GetItem " + c, nil
+			}
+		}
 		return "GetItem", err
 	case 1:
 		return "UpdateItem", y.update(ws, y.spec.Keys.Next(y.rng, y.keys()))

@@ -104,6 +104,10 @@ func originOf(ctx context.Context) int {
 
 const hdrOwner = "x-dynax-owner"
 
+// hdrForwarded marks an answer that came from the key's owner, another
+// member (benchmarks tell forwarded hits from local ones by it).
+const hdrForwarded = "x-dynax-forwarded"
+
 // routeGet routes a GetItem for key. routed: the answer is out, err (the
 // key was forwarded or bypassed); otherwise the caller serves it from the
 // local cache, and passes epoch to afterFill.
@@ -162,6 +166,7 @@ func (p *Proxy) forwardRead(ctx context.Context, req *wire.Request, owner cluste
 			req.RespHeader.Set(hdrCache, cache)
 		}
 		req.RespHeader.Set(hdrOwner, owner.ID)
+		req.RespHeader.Set(hdrForwarded, "1")
 	}
 	o, e := answer(status, out)
 	return o, e, true

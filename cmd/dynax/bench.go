@@ -57,10 +57,21 @@ type benchFlags struct {
 	sign, noLoad             bool
 	writeEndpoint            string
 	loadConc                 int
+	spread, splitReads       bool
+}
+
+// parseEndpoint splits a --endpoint value: "name=URL" or a bare URL.
+func parseEndpoint(v string) (name, url string) {
+	if i := strings.Index(v, "="); i > 0 && !strings.Contains(v[:i], "/") && !strings.Contains(v[:i], ":") {
+		return v[:i], v[i+1:]
+	}
+	return "", v
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.endpoints, "endpoint", "endpoint URL to measure (repeatable; required); endpoints are measured in interleaved rounds")
+	fs.Var(&f.endpoints, "endpoint", "endpoint to measure, URL or name=URL (repeatable; required; reports and plots show the name); endpoints are measured in interleaved rounds")
+	fs.BoolVar(&f.spread, "spread", false, "treat the endpoints as the nodes of one cache cluster: one workload, each operation sent to a random node; reports stale reads, per-node hit ratios, and reads split into local hits, forwarded hits and misses (fast client only)")
+	fs.BoolVar(&f.splitReads, "split-reads", false, "report GetItem by how a dynax proxy served it: hit, forwarded-hit (from the key's owner in a cluster), miss, bypass (on with --spread)")
 	fs.StringVar(&f.workload, "workload", "a", "YCSB core workload a, b, c, d, e or f, or custom (mix from --read/--update/--insert/--query/--rmw/--batch); ignored with --ops")
 	fs.StringVar(&f.ops, "ops", "", "micro-benchmarks instead of a workload, comma-separated: "+strings.Join(bench.Ops, ", ")+" (query reads 100 items of one partition; scan reads the whole table page by page; txnN is TransactWriteItems of N Puts)")
 	fs.StringVar(&f.conc, "concurrency", "1,16", "comma-separated worker counts, each measured in turn (open loop: the most operations in flight)")
@@ -284,17 +295,28 @@ func benchMain(f *benchFlags, stdout, stderr io.Writer) (*bench.Report, int) {
 		return fail(2, "--consistent must be in 0..1")
 	}
 	clients := make([]*bench.Client, len(f.endpoints))
-	for i, ep := range f.endpoints {
+	urls := make([]string, len(f.endpoints))
+	for i, raw := range f.endpoints {
+		name, ep := parseEndpoint(raw)
+		urls[i] = ep
 		c, err := bench.NewClient(ep, 1024)
 		if err != nil {
 			return fail(2, "%v", err)
 		}
+		c.Name = name
 		if f.sign {
 			if c.Signer, err = signerFor(ep, f.region); err != nil {
 				return fail(2, "%s: %v", ep, err)
 			}
 		}
 		clients[i] = c
+	}
+	if f.spread {
+		if f.client == "sdk" {
+			return fail(2, "--spread works with the fast client only")
+		}
+		clients = []*bench.Client{bench.NewSpread(clients)}
+		f.splitReads = true
 	}
 	settings := map[string]string{
 		"concurrency": f.conc, "duration": f.dur.String(), "operations": strconv.FormatInt(f.operations, 10),
@@ -325,10 +347,10 @@ func benchMain(f *benchFlags, stdout, stderr io.Writer) (*bench.Report, int) {
 				continue
 			}
 			if err := spec.CreateTable(c); err != nil {
-				return fail(1, "create table on %s: %v", c.Endpoint(), err)
+				return fail(1, "create table on %s: %v", c.Label(), err)
 			}
 			if err := spec.LoadData(c, f.loadConc, stderr, tty); err != nil {
-				return fail(1, "load %s: %v", c.Endpoint(), err)
+				return fail(1, "load %s: %v", c.Label(), err)
 			}
 		}
 		runs = []benchRun{{name, func(ep int) func(w int) bench.Worker {
@@ -338,13 +360,15 @@ func benchMain(f *benchFlags, stdout, stderr io.Writer) (*bench.Report, int) {
 			if f.client == "sdk" {
 				return fail(2, "--write-endpoint works with the fast client only")
 			}
-			wc, err := bench.NewClient(f.writeEndpoint, 1024)
+			wname, wurl := parseEndpoint(f.writeEndpoint)
+			wc, err := bench.NewClient(wurl, 1024)
 			if err != nil {
 				return fail(2, "%v", err)
 			}
+			wc.Name = wname
 			if f.sign {
-				if wc.Signer, err = signerFor(f.writeEndpoint, f.region); err != nil {
-					return fail(2, "%s: %v", f.writeEndpoint, err)
+				if wc.Signer, err = signerFor(wurl, f.region); err != nil {
+					return fail(2, "%s: %v", wurl, err)
 				}
 			}
 			settings["write_endpoint"] = f.writeEndpoint
@@ -354,7 +378,7 @@ func benchMain(f *benchFlags, stdout, stderr io.Writer) (*bench.Report, int) {
 		}
 		if f.client == "sdk" {
 			sdks := make([]*dynamodb.Client, len(clients))
-			for i, ep := range f.endpoints {
+			for i, ep := range urls {
 				if sdks[i], err = sdkClientFor(ep, f.region, 1024); err != nil {
 					return fail(2, "%s: %v", ep, err)
 				}
@@ -385,25 +409,49 @@ func measureRun(f *benchFlags, run benchRun, concs []int, clients []*bench.Clien
 		load := bench.Load{Concurrency: conc, Rate: f.rate, Duration: f.dur, Operations: f.operations, Warmup: f.warmup}
 		merged := make([]*bench.Stats, len(clients))
 		caches := make([]*bench.CacheReport, len(clients))
+		nodeCaches := make([][]*bench.CacheReport, len(clients))
 		for r := 0; r < f.rounds; r++ {
 			for i, c := range clients {
-				var before map[string]float64
+				// A spread client's metrics are its nodes'.
+				nodes := c.Nodes()
+				if nodes == nil {
+					nodes = []*bench.Client{c}
+				}
+				if nodeCaches[i] == nil {
+					nodeCaches[i] = make([]*bench.CacheReport, len(nodes))
+				}
+				before := make([]map[string]float64, len(nodes))
 				l := load
-				l.OnMeasure = func() { before = bench.ScrapeMetrics(c) }
+				l.OnMeasure = func() {
+					for j, n := range nodes {
+						before[j] = bench.ScrapeMetrics(n)
+					}
+				}
 				st := bench.Drive(c, l, newWorkers(i))
-				after := bench.ScrapeMetrics(c)
-				caches[i] = caches[i].Merge(bench.CacheDelta(before, after))
+				for j, n := range nodes {
+					d := bench.CacheDelta(before[j], bench.ScrapeMetrics(n))
+					nodeCaches[i][j] = nodeCaches[i][j].Merge(d)
+					caches[i] = caches[i].Merge(d)
+				}
 				if merged[i] == nil {
 					merged[i] = &bench.Stats{}
 				}
 				merged[i].Merge(st)
-				one := bench.NewEndpointResult(c.Endpoint(), workloadName, load, st, nil)
+				one := bench.NewEndpointResult(c.Label(), workloadName, load, st, nil)
 				fmt.Fprintf(stderr, "round %d/%d %s c=%d: %d ops, %.0f ops/s, p50 %.1f µs, p99 %.1f µs, errors %d\n",
-					r+1, f.rounds, c.Endpoint(), conc, one.Count, one.ThroughputOps, one.P50Us, one.P99Us, one.ErrorCount)
+					r+1, f.rounds, c.Label(), conc, one.Count, one.ThroughputOps, one.P50Us, one.P99Us, one.ErrorCount)
 			}
 		}
 		for i, c := range clients {
-			rep.Results = append(rep.Results, bench.NewEndpointResult(c.Endpoint(), workloadName, load, merged[i], caches[i]))
+			res := bench.NewEndpointResult(c.Label(), workloadName, load, merged[i], caches[i])
+			for j, n := range c.Nodes() {
+				nr := bench.NodeResult{Node: n.Label(), Cache: nodeCaches[i][j]}
+				if nr.Cache != nil {
+					nr.HitRatio = nr.Cache.HitRatio()
+				}
+				res.Nodes = append(res.Nodes, nr)
+			}
+			rep.Results = append(rep.Results, res)
 		}
 	}
 }
@@ -447,6 +495,7 @@ func workloadSpec(f *benchFlags) (*bench.Spec, string, error) {
 	return &bench.Spec{
 		Table: f.table + "_ycsb", Records: f.records, Mix: mix, Keys: keys, Sizes: sizes,
 		Consistent: f.consistent, MaxScan: f.maxScan, PartitionSize: f.partSize, BatchSize: f.bsize, Seed: f.seed,
+		SplitReads: f.splitReads,
 	}, name, nil
 }
 
