@@ -8,6 +8,8 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 
 DYNALITE_DIR ?= $(HOME)/.cache/dynax/dynalite
 export DYNAX_DYNALITE ?= $(DYNALITE_DIR)/node_modules/dynalite/cli.js
+KINESALITE_DIR ?= $(HOME)/.cache/dynax/kinesalite
+export DYNAX_KINESALITE ?= $(KINESALITE_DIR)/node_modules/kinesalite/cli.js
 
 .PHONY: all build run deps test test-go test-cli lint bench fuzz clean
 
@@ -21,13 +23,16 @@ run: build
 	./$(BIN) serve
 
 # Test dependencies: Debian's awscli and python3-boto3 (installed with
-# apt-get when missing; needs root) and dynalite from npm (the proxy's
-# foreign-backend tests).
+# apt-get when missing; needs root), dynalite from npm (the proxy's
+# foreign-backend tests) and kinesalite from npm (the Kinesis destination's
+# tests).
 deps:
 	@test -x /usr/bin/aws && /usr/bin/python3 -c "import boto3" 2>/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3 >/dev/null; }
 	@test -f $(DYNAX_DYNALITE) || { mkdir -p $(DYNALITE_DIR) && \
 	  npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund dynalite >/dev/null; }
+	@test -f $(DYNAX_KINESALITE) || { mkdir -p $(KINESALITE_DIR) && \
+	  npm install --prefix $(KINESALITE_DIR) --no-audit --no-fund kinesalite >/dev/null; }
 
 # All tests: Go tests with the race detector, then the AWS CLI and boto3 tests.
 test: deps test-go test-cli

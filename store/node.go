@@ -71,6 +71,11 @@ type Options struct {
 	// credentials chain. Default "": buckets are directories under
 	// <Dir>/s3/<bucket>/.
 	S3Endpoint string
+	// KinesisEndpoint is where Kinesis Data Streams destinations send
+	// records (any Kinesis-compatible service), through the AWS SDK's
+	// Kinesis client and the standard AWS credentials chain. Default "":
+	// the real Kinesis of the stream ARN's Region.
+	KinesisEndpoint string
 	// S3PathStyle addresses buckets as endpoint/bucket/key instead of
 	// bucket.endpoint/key. Default false.
 	S3PathStyle bool
@@ -151,6 +156,7 @@ type Node struct {
 	streams *streamRegistry
 	backups *backups
 	jobs    *dataJobs
+	kds     *kinesisPumps
 
 	s3Once sync.Once
 	s3     *s3Store
@@ -215,6 +221,12 @@ func Open(opts Options) (*Node, error) {
 	}
 	n.every("ttl expirer", opts.TTLInterval, func() error { _, err := n.expireDue(); return err })
 	n.every("change log trimmer", opts.LogTrimInterval, n.maintainLogs)
+	n.kds = newKinesisPumps(n)
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		n.kds.run()
+	}()
 	return n, nil
 }
 

@@ -6,7 +6,8 @@ package store
 // Options.ChangeFeedRetention of every table's records, and each stream
 // keeps 24 hours of the records it covers (from its start, for 24 hours
 // after it was disabled), and point-in-time recovery keeps everything after
-// its oldest base copy (pitr.go). Periodically the trimmer computes, per table, the
+// its oldest base copy (pitr.go), and each Kinesis destination everything
+// after its saved position (kinesis.go). Periodically the trimmer computes, per table, the
 // lowest sequence number any consumer still needs and deletes everything
 // below it with one range deletion, in the same batch as the table's new
 // horizon ('L' + tableID), so readers can tell reclaimed positions
@@ -62,6 +63,11 @@ func (n *Node) trimLogs() error {
 		}
 		if hold, ok := n.backups.pitrHold(lt.id); ok {
 			needed = min(needed, hold)
+		}
+		if t, ok := n.tableByID(lt.id); ok {
+			if hold, ok := n.kinesisHold(t); ok {
+				needed = min(needed, hold)
+			}
 		}
 		if needed <= lt.horizon.Load() {
 			continue

@@ -65,6 +65,8 @@ type TableExtra struct {
 	Restore *RestoreState `json:"restore,omitempty"`
 	// Import is set on a table made by ImportTable.
 	Import *ImportState `json:"import,omitempty"`
+	// Kinesis lists the Kinesis Data Streams destinations.
+	Kinesis []KinesisDest `json:"kinesis,omitempty"`
 }
 
 // filling reports whether t is being filled by a restore or an import: it
@@ -313,6 +315,7 @@ func (x TableExtra) clone() TableExtra {
 		s := *x.Import
 		y.Import = &s
 	}
+	y.Kinesis = slices.Clone(x.Kinesis)
 	y.OnDemand = cloneOnDemand(x.OnDemand)
 	y.Warm = cloneWarm(x.Warm)
 	return y

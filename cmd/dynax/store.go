@@ -33,6 +33,9 @@ type storeFlags struct {
 	// Change log, streams and TTL.
 	ttlInterval     time.Duration
 	shardRollover   time.Duration
+	s3Endpoint      string
+	s3PathStyle     bool
+	kinesisEndpoint string
 	feedRetention   time.Duration
 	logTrimInterval time.Duration
 }
@@ -49,6 +52,9 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.DurationVar(&f.shardRollover, "stream-shard-rollover", 4*time.Hour, "how long a DynamoDB Streams shard stays open before a child shard replaces it")
 	fs.DurationVar(&f.feedRetention, "changelog-retention", 5*time.Minute, "how long the change log keeps records for change-feed followers (streams keep 24h on top)")
 	fs.DurationVar(&f.logTrimInterval, "changelog-trim-interval", time.Second, "how often change records past every retention are reclaimed and stream shards rolled over")
+	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint for exports and imports, used through the AWS credentials chain (default \"\": buckets are directories under <data-dir>/s3/)")
+	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
+	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
 func runStore(args []string, stdout, stderr io.Writer) int {
@@ -183,6 +189,9 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 		StreamShardRollover: f.shardRollover,
 		ChangeFeedRetention: f.feedRetention,
 		LogTrimInterval:     f.logTrimInterval,
+		S3Endpoint:          f.s3Endpoint,
+		S3PathStyle:         f.s3PathStyle,
+		KinesisEndpoint:     f.kinesisEndpoint,
 		Logger:              log,
 	})
 }
