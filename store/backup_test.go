@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -376,19 +377,33 @@ func TestPITRExactness(t *testing.T) {
 		time.Sleep(3 * time.Millisecond)
 	}
 	snapshot()
+	// Four writers at a time, each on its own keys (so the acknowledged
+	// state after a round is known), with the marks between rounds.
+	var mu sync.Mutex
 	for round := 0; round < 4; round++ {
-		for i := 0; i < 30; i++ {
-			k := fmt.Sprintf("k%02d", (i*7+round*3)%25)
-			switch (i + round) % 5 {
-			case 4:
-				backupDelete(t, ts, "pit", k)
-				delete(state, k)
-			default:
-				v := (i + round) % 4
-				backupPut(t, ts, "pit", k, v)
-				state[k] = v
-			}
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 12; i++ {
+					k := fmt.Sprintf("k%d_%d", w, (i*7+round*3)%6)
+					if (i+round+w)%5 == 4 {
+						backupDelete(t, ts, "pit", k)
+						mu.Lock()
+						delete(state, k)
+						mu.Unlock()
+						continue
+					}
+					v := (i + round + w) % 4
+					backupPut(t, ts, "pit", k, v)
+					mu.Lock()
+					state[k] = v
+					mu.Unlock()
+				}
+			}(w)
 		}
+		wg.Wait()
 		snapshot()
 	}
 	for i, m := range marks {

@@ -430,6 +430,29 @@ func TestImportCSVAndErrors(t *testing.T) {
 		t.Errorf("ZSTD import: %v", got)
 	}
 
+	// Malformed DynamoDB JSON and Ion lines are counted, the rest imported.
+	put("json/a.json", []byte("{\"Item\":{\"id\":{\"N\":\"7\"}}}\n{\"Item\":{\"id\":{\"S\":\"wrong type\"}}}\n{not json\n{\"Item\":{\"id\":{\"N\":\"8\"},\"x\":{\"SS\":[]}}}\n{\"Other\":1}\n"))
+	put("ion/a.ion", []byte("$ion_1_0 {Item:{id:9}}\n$ion_1_0 {Item:{id:\"str\"}}\n{Item:{id:\n$ion_1_0 {Item:{id:10, s:$dynamodb_SS::[1]}}\n"))
+	for _, c := range []struct {
+		prefix string
+		format types.InputFormat
+		table  string
+		want   string
+	}{{"json/", types.InputFormatDynamodbJson, "badjson", `{"id":{"N":"7"}}`}, {"ion/", types.InputFormatIon, "badion", `{"id":{"N":"9"}}`}} {
+		imp, err := ts.Client.ImportTable(bg, &dynamodb.ImportTableInput{S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("src"), S3KeyPrefix: aws.String(c.prefix)},
+			InputFormat: c.format, TableCreationParameters: params(c.table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := waitImport(t, ts, aws.ToString(imp.ImportTableDescription.ImportArn))
+		if d.ImportStatus != types.ImportStatusCompleted || d.ImportedItemCount != 1 || d.ErrorCount != d.ProcessedItemCount-1 || d.ProcessedItemCount < 4 {
+			t.Errorf("%s: %s processed %d imported %d errors %d", c.format, d.ImportStatus, d.ProcessedItemCount, d.ImportedItemCount, d.ErrorCount)
+		}
+		if got := scanJSON(t, ts, c.table); len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s: %v", c.format, got)
+		}
+	}
+
 	// A missing bucket fails the import and removes its table.
 	imp, err = ts.Client.ImportTable(bg, &dynamodb.ImportTableInput{S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("nobucket")},
 		InputFormat: types.InputFormatDynamodbJson, TableCreationParameters: params("failtab")})

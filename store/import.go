@@ -315,7 +315,9 @@ func (im *importer) object(key string, body []byte) (processed, errs int64, err 
 		var item ddb.Item
 		var perr error
 		if im.j.Format == "ION" {
-			item, perr = parseIonItem(text)
+			if item, perr = parseIonItem(text); perr != nil {
+				perr = &importLineError{perr.Error()}
+			}
 		} else {
 			item, perr = parseJSONItemLine([]byte(text))
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -185,5 +187,99 @@ func TestKillNineDuringBackupAndRestore(t *testing.T) {
 	}
 	if n, _ := countItems(t, client, "crashsrc"); n != crashBackupItems {
 		t.Fatalf("source after the restore: %d items", n)
+	}
+}
+
+// TestKillNineDuringExportAndImport kills a real `dynax store` right after
+// ExportTableToPointInTime answers and again right after ImportTable
+// answers. After restart the export is FAILED (or finished), the source is
+// untouched, and the import starts over and completes with every item.
+func TestKillNineDuringExportAndImport(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	// The import's source: DynamoDB JSON lines in the local bucket "in".
+	var lines []byte
+	for i := 0; i < crashBackupItems; i++ {
+		lines = append(lines, fmt.Sprintf(`{"Item":{"pk":{"S":"i%06d"},"g":{"N":"%d"}}}`+"\n", i, i%10)...)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "s3", "in", "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s3", "in", "src", "items.json"), lines, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proc, url := startStore(t, bin, dir)
+	client := sdkClient(url)
+	loadBackupTable(t, client, "exsrc")
+	if _, err := client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: aws.String("exsrc"),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := client.ExportTableToPointInTime(ctx, &dynamodb.ExportTableToPointInTimeInput{TableArn: aws.String("exsrc"), S3Bucket: aws.String("out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = proc.Wait()
+	proc, url = startStore(t, bin, dir)
+	client = sdkClient(url)
+	d, err := client.DescribeExport(ctx, &dynamodb.DescribeExportInput{ExportArn: ex.ExportDescription.ExportArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch st := d.ExportDescription.ExportStatus; {
+	case st == types.ExportStatusFailed:
+		t.Logf("the interrupted export is FAILED: %s", aws.ToString(d.ExportDescription.FailureMessage))
+	case st == types.ExportStatusCompleted && aws.ToInt64(d.ExportDescription.ItemCount) == crashBackupItems:
+		t.Logf("the export had finished before the kill")
+	default:
+		t.Fatalf("export after kill: %s, %d items", st, aws.ToInt64(d.ExportDescription.ItemCount))
+	}
+	if n, g3 := countItems(t, client, "exsrc"); n != crashBackupItems || g3 != crashBackupItems/10 {
+		t.Fatalf("source after kill: %d items, %d index entries", n, g3)
+	}
+
+	imp, err := client.ImportTable(ctx, &dynamodb.ImportTableInput{
+		S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("in"), S3KeyPrefix: aws.String("src/")},
+		InputFormat:    types.InputFormatDynamodbJson,
+		TableCreationParameters: &types.TableCreationParameters{TableName: aws.String("imported"), BillingMode: types.BillingModePayPerRequest,
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+				{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeN}},
+			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byg"),
+				KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = proc.Wait()
+	_, url = startStore(t, bin, dir)
+	client = sdkClient(url)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		d, err := client.DescribeImport(ctx, &dynamodb.DescribeImportInput{ImportArn: imp.ImportTableDescription.ImportArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := d.ImportTableDescription.ImportStatus; st != types.ImportStatusInProgress {
+			if st != types.ImportStatusCompleted || d.ImportTableDescription.ImportedItemCount != crashBackupItems {
+				t.Fatalf("import after kill: %s %s, %d items", st, aws.ToString(d.ImportTableDescription.FailureMessage), d.ImportTableDescription.ImportedItemCount)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("import still in progress after 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitActiveTable(t, client, "imported", 10*time.Second)
+	if n, g3 := countItems(t, client, "imported"); n != crashBackupItems || g3 != crashBackupItems/10 {
+		t.Fatalf("imported table: %d items, %d index entries", n, g3)
 	}
 }
