@@ -27,7 +27,8 @@ import (
 //	< 400 Type: message         __type (after '#') and message, exactly
 //	< 400 Type: ~fragment       the message contains fragment
 //
-// In requests, ${rep S N} stands for S repeated N times.
+// In requests, ${rep S N} stands for S repeated N times, and ${nest N}
+// for a value of N nested maps around a string ({"M":{"a":…{"S":"x"}}}).
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.txt"))
 	if err != nil {
@@ -59,7 +60,10 @@ type scenarioStep struct {
 	want   string // the rest of the "<" line
 }
 
-var repRE = regexp.MustCompile(`\$\{rep (\S+) (\d+)\}`)
+var (
+	repRE  = regexp.MustCompile(`\$\{rep (\S+) (\d+)\}`)
+	nestRE = regexp.MustCompile(`\$\{nest (\d+)\}`)
+)
 
 func parseScenario(file string) ([]scenarioStep, error) {
 	b, err := os.ReadFile(file)
@@ -107,17 +111,13 @@ func parseScenario(file string) ([]scenarioStep, error) {
 
 func (st scenarioStep) run(t *testing.T, url string) {
 	t.Helper()
-	body := repRE.ReplaceAllStringFunc(st.body, func(m string) string {
-		p := repRE.FindStringSubmatch(m)
-		n, _ := strconv.Atoi(p[2])
-		return strings.Repeat(p[1], n)
-	})
+	body := expandMacros(st.body)
 	r := rawCall(t, url, "POST", "DynamoDB_20120810."+st.op, body, nil)
 	where := fmt.Sprintf("line %d (%s)", st.line, st.op)
 	if r.status != st.status {
-		t.Fatalf("%s: status %d, want %d; body %s", where, r.status, st.status, r.body)
+		t.Fatalf("%s: status %d, want %d; body %s", where, r.status, st.status, clip(r.body))
 	}
-	want := strings.TrimSpace(st.want)
+	want := expandMacros(strings.TrimSpace(st.want))
 	switch {
 	case want == "":
 	case strings.HasPrefix(want, "{"), strings.HasPrefix(want, "~{"):
@@ -130,7 +130,7 @@ func (st scenarioStep) run(t *testing.T, url string) {
 			t.Fatalf("%s: answer is not JSON: %s", where, r.body)
 		}
 		if subset && !jsonSubset(w, g) || !subset && !reflect.DeepEqual(w, g) {
-			t.Fatalf("%s: answer\n%s\nwant\n%s", where, r.body, want)
+			t.Fatalf("%s: answer\n%s\nwant\n%s", where, clip(r.body), clip([]byte(want)))
 		}
 	default:
 		typ, msg, _ := strings.Cut(want, ": ")
@@ -151,9 +151,30 @@ func (st scenarioStep) run(t *testing.T, url string) {
 			ok = ok && got == msg
 		}
 		if !ok {
-			t.Fatalf("%s: got %s: %s\nwant %s", where, gotType, got, want)
+			t.Fatalf("%s: got %s: %s\nwant %s", where, gotType, clip([]byte(got)), clip([]byte(want)))
 		}
 	}
+}
+
+// expandMacros replaces ${rep S N} and ${nest N} in s.
+func expandMacros(s string) string {
+	s = repRE.ReplaceAllStringFunc(s, func(m string) string {
+		p := repRE.FindStringSubmatch(m)
+		n, _ := strconv.Atoi(p[2])
+		return strings.Repeat(p[1], n)
+	})
+	return nestRE.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(nestRE.FindStringSubmatch(m)[1])
+		return strings.Repeat(`{"M":{"a":`, n) + `{"S":"x"}` + strings.Repeat("}}", n)
+	})
+}
+
+// clip shortens b for failure messages.
+func clip(b []byte) string {
+	if len(b) > 400 {
+		return string(b[:200]) + fmt.Sprintf("…(%d bytes)…", len(b)-400) + string(b[len(b)-200:])
+	}
+	return string(b)
 }
 
 // jsonSubset reports whether every member of want is in got with a

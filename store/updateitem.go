@@ -84,6 +84,9 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 			if u == nil {
 				continue
 			}
+			if len(k) > expr.MaxNameSize || u.Value != nil && expr.HasLongName(u.Value) {
+				return nil, expr.ErrNameTooLarge
+			}
 			au := expr.AttributeUpdate{Value: u.Value}
 			if u.Action != nil {
 				au.Action = *u.Action
