@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestScenarios runs the request → answer scripts in testdata/scenarios,
@@ -21,6 +22,7 @@ import (
 //
 //	# comment
 //	> Operation {json request}
+//	>? Operation {json request}  retried (up to 20 s) until the answer matches
 //	< 200                       status only
 //	< 200 {json}                the whole answer, compared as JSON
 //	< 200 ~{json}               a subset: every member given must match
@@ -58,6 +60,7 @@ type scenarioStep struct {
 	body   string
 	status int
 	want   string // the rest of the "<" line
+	retry  bool   // ">?": repeat until the answer matches
 }
 
 var (
@@ -75,9 +78,10 @@ func parseScenario(file string) ([]scenarioStep, error) {
 	for i, line := range strings.Split(string(b), "\n") {
 		switch {
 		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "> "):
-			op, body, _ := strings.Cut(line[2:], " ")
-			steps = append(steps, scenarioStep{line: i + 1, op: op, body: body})
+		case strings.HasPrefix(line, "> "), strings.HasPrefix(line, ">? "):
+			retry := line[1] == '?'
+			op, body, _ := strings.Cut(strings.TrimLeft(line, ">? "), " ")
+			steps = append(steps, scenarioStep{line: i + 1, op: op, body: body, retry: retry})
 			cur = &steps[len(steps)-1]
 		case strings.HasPrefix(line, "< "):
 			if cur == nil || cur.status != 0 {
@@ -112,10 +116,25 @@ func parseScenario(file string) ([]scenarioStep, error) {
 func (st scenarioStep) run(t *testing.T, url string) {
 	t.Helper()
 	body := expandMacros(st.body)
-	r := rawCall(t, url, "POST", "DynamoDB_20120810."+st.op, body, nil)
 	where := fmt.Sprintf("line %d (%s)", st.line, st.op)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := rawCall(t, url, "POST", "DynamoDB_20120810."+st.op, body, nil)
+		msg := st.check(r)
+		if msg == "" {
+			return
+		}
+		if !st.retry || time.Now().After(deadline) {
+			t.Fatalf("%s: %s", where, msg)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// check returns what is wrong with answer r, or "".
+func (st scenarioStep) check(r rawResp) string {
 	if r.status != st.status {
-		t.Fatalf("%s: status %d, want %d; body %s", where, r.status, st.status, clip(r.body))
+		return fmt.Sprintf("status %d, want %d; body %s", r.status, st.status, clip(r.body))
 	}
 	want := expandMacros(strings.TrimSpace(st.want))
 	switch {
@@ -124,13 +143,13 @@ func (st scenarioStep) run(t *testing.T, url string) {
 		subset := want[0] == '~'
 		var w, g any
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(want, "~")), &w); err != nil {
-			t.Fatalf("%s: bad expected JSON: %v", where, err)
+			return fmt.Sprintf("bad expected JSON: %v", err)
 		}
 		if err := json.Unmarshal(r.body, &g); err != nil {
-			t.Fatalf("%s: answer is not JSON: %s", where, r.body)
+			return fmt.Sprintf("answer is not JSON: %s", clip(r.body))
 		}
 		if subset && !jsonSubset(w, g) || !subset && !reflect.DeepEqual(w, g) {
-			t.Fatalf("%s: answer\n%s\nwant\n%s", where, clip(r.body), clip([]byte(want)))
+			return fmt.Sprintf("answer\n%s\nwant\n%s", clip(r.body), clip([]byte(want)))
 		}
 	default:
 		typ, msg, _ := strings.Cut(want, ": ")
@@ -140,7 +159,7 @@ func (st scenarioStep) run(t *testing.T, url string) {
 			Msg2    string `json:"Message"`
 		}
 		if err := json.Unmarshal(r.body, &e); err != nil {
-			t.Fatalf("%s: answer is not JSON: %s", where, r.body)
+			return fmt.Sprintf("answer is not JSON: %s", clip(r.body))
 		}
 		got := e.Message + e.Msg2
 		_, gotType, _ := strings.Cut(e.Type, "#")
@@ -151,9 +170,10 @@ func (st scenarioStep) run(t *testing.T, url string) {
 			ok = ok && got == msg
 		}
 		if !ok {
-			t.Fatalf("%s: got %s: %s\nwant %s", where, gotType, clip([]byte(got)), clip([]byte(want)))
+			return fmt.Sprintf("got %s: %s\nwant %s", gotType, clip([]byte(got)), clip([]byte(want)))
 		}
 	}
+	return ""
 }
 
 // expandMacros replaces ${rep S N} and ${nest N} in s.
