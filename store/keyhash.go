@@ -43,28 +43,27 @@ func (h keyHash) partition(encodedPK []byte, pk ddb.Value) uint32 {
 // dynamoHash returns dynalite's hash prefix of a key (sk.T == 0: partition
 // key only) in the top 24 bits of the result.
 func dynamoHash(pk, sk ddb.Value) uint32 {
-	m := md5.New()
-	m.Write([]byte("Outliers"))
-	m.Write(dynamoKeyBytes(pk))
+	var buf [160]byte
+	b := append(buf[:0], "Outliers"...)
+	b = appendDynamoKeyBytes(b, pk)
 	if sk.T != 0 {
-		m.Write(dynamoKeyBytes(sk))
+		b = appendDynamoKeyBytes(b, sk)
 	}
-	var sum [md5.Size]byte
-	m.Sum(sum[:0])
+	sum := md5.Sum(b)
 	return uint32(sum[0])<<24 | uint32(sum[1])<<16 | uint32(sum[2])<<8
 }
 
-// dynamoKeyBytes returns the bytes DynamoDB hashes for a key value.
-func dynamoKeyBytes(v ddb.Value) []byte {
+// appendDynamoKeyBytes appends the bytes DynamoDB hashes for a key value.
+func appendDynamoKeyBytes(dst []byte, v ddb.Value) []byte {
 	switch v.T {
 	case ddb.TypeS:
-		return []byte(v.S)
+		return append(dst, v.S...)
 	case ddb.TypeB:
-		return v.B
+		return append(dst, v.B...)
 	case ddb.TypeN:
-		return dynamoNumberBytes(v.S)
+		return append(dst, dynamoNumberBytes(v.S)...)
 	}
-	return nil
+	return dst
 }
 
 // dynamoNumberBytes is DynamoDB's binary form of a number (dynalite's
