@@ -99,12 +99,12 @@ type indexEntry struct {
 func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) {
 	hname, htype := t.IndexHashKey(ix)
 	ipk, ok := it[hname]
-	if !ok || ipk.T != htype {
+	if !ok || ipk.T != htype || !indexKeyUsable(ipk, maxHashKeySize) {
 		return e, false
 	}
 	var isk ddb.Value
 	if rname, rtype := t.IndexRangeKey(ix); rname != "" {
-		if isk, ok = it[rname]; !ok || isk.T != rtype {
+		if isk, ok = it[rname]; !ok || isk.T != rtype || !indexKeyUsable(isk, maxRangeKeySize) {
 			return e, false
 		}
 	}
@@ -126,6 +126,20 @@ func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) 
 	e.key = indexKey(indexPrefix(t.ID, ix.IndexName), ipk, isk, it[tpk], sk)
 	e.value = encodeItem(proj, ddb.ItemSize(proj))
 	return e, true
+}
+
+// indexKeyUsable reports whether v can be an index key value: writes
+// reject empty and oversized ones, but items written before the index was
+// added may hold them, and DynamoDB's backfill leaves those items out of the
+// index (GSI.OnlineOps.ViolationDetection).
+func indexKeyUsable(v ddb.Value, max int) bool {
+	switch v.T {
+	case ddb.TypeS:
+		return v.S != "" && len(v.S) <= max
+	case ddb.TypeB:
+		return len(v.B) != 0 && len(v.B) <= max
+	}
+	return true
 }
 
 // writeIndexes adds to b the index changes of replacing item old by item
