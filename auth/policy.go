@@ -154,26 +154,26 @@ func parseStatement(b []byte) (Statement, error) {
 		s.Allow = true
 	case "Deny":
 	default:
-		return s, fmt.Errorf("Effect must be Allow or Deny, not %q", raw.Effect)
+		return s, fmt.Errorf("effect must be Allow or Deny, not %q", raw.Effect)
 	}
 	var err error
 	if s.Action, err = strings1(raw.Action); err != nil {
-		return s, fmt.Errorf("Action: %v", err)
+		return s, fmt.Errorf("action: %v", err)
 	}
 	if s.NotAction, err = strings1(raw.NotAction); err != nil {
-		return s, fmt.Errorf("NotAction: %v", err)
+		return s, fmt.Errorf("not-action: %v", err)
 	}
 	if (len(s.Action) == 0) == (len(s.NotAction) == 0) {
 		return s, errors.New("exactly one of Action and NotAction is required")
 	}
 	if s.Resource, err = strings1(raw.Resource); err != nil {
-		return s, fmt.Errorf("Resource: %v", err)
+		return s, fmt.Errorf("resource: %v", err)
 	}
 	if s.NotResource, err = strings1(raw.NotResource); err != nil {
-		return s, fmt.Errorf("NotResource: %v", err)
+		return s, fmt.Errorf("not-resource: %v", err)
 	}
 	if len(s.Resource) > 0 && len(s.NotResource) > 0 {
-		return s, errors.New("Resource and NotResource cannot both be set")
+		return s, errors.New("resource and not-resource cannot both be set")
 	}
 	if p := bytes.TrimSpace(raw.Principal); len(p) > 0 {
 		if string(p) == `"*"` {
@@ -181,12 +181,12 @@ func parseStatement(b []byte) (Statement, error) {
 		} else {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(p, &m); err != nil {
-				return s, fmt.Errorf("Principal: %v", err)
+				return s, fmt.Errorf("principal: %v", err)
 			}
 			for _, v := range m {
 				vs, err := strings1(v)
 				if err != nil {
-					return s, fmt.Errorf("Principal: %v", err)
+					return s, fmt.Errorf("principal: %v", err)
 				}
 				s.Principals = append(s.Principals, vs...)
 			}
@@ -210,7 +210,7 @@ func parseStatement(b []byte) (Statement, error) {
 			c := c
 			c.Key = strings.ToLower(key)
 			if c.Values, err = strings1(vals); err != nil {
-				return s, fmt.Errorf("Condition %s %s: %v", op, key, err)
+				return s, fmt.Errorf("condition %s %s: %v", op, key, err)
 			}
 			s.Conditions = append(s.Conditions, c)
 		}

@@ -309,7 +309,7 @@ func (v *Verifier) expected(ctx context.Context, r *Request, s *signature, key, 
 		}
 		for _, h := range r.Headers {
 			if strings.EqualFold(h.Name, name) {
-				req.Header.Add(http.CanonicalHeaderKey(name), h.Value)
+				req.Header.Add(name, h.Value)
 			}
 		}
 	}
