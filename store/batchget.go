@@ -67,14 +67,13 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 	if err := decode(body, in); err != nil {
 		return nil, nil, err
 	}
+	if len(in.RequestItems) == 0 {
+		// DynamoDB's own check, before the model's constraints.
+		return nil, nil, ddb.Validation("The requestItems parameter is required for BatchGetItem")
+	}
 	names := itemSortedKeys(in.RequestItems)
 	var c checker
-	switch {
-	case in.RequestItems == nil:
-		c.fail(nil, "requestItems", cMustNotBeNull)
-	case len(in.RequestItems) == 0:
-		c.failGeneric("RequestItems", "Member must have length greater than or equal to 1")
-	default:
+	{
 		for _, name := range names {
 			if !validTableKey(name) {
 				c.fail(batchEcho(body), "requestItems", "Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
@@ -84,25 +83,25 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		}
 		for _, name := range names {
 			ti := in.RequestItems[name]
-			path := "RequestItems." + name + ".member"
+			path := "requestItems." + name + ".member"
 			if ti == nil {
-				c.failGeneric(path, cMustNotBeNull)
+				c.fail(nil, path, cMustNotBeNull)
 				continue
 			}
 			switch {
 			case ti.Keys == nil:
-				c.failGeneric(path+".Keys", cMustNotBeNull)
+				c.fail(nil, path+".keys", cMustNotBeNull)
 			case len(ti.Keys) < 1:
-				c.failGeneric(path+".Keys", "Member must have length greater than or equal to 1")
+				c.fail(renderAt(body, "RequestItems", name, "Keys"), path+".keys", "Member must have length greater than or equal to 1")
 			case len(ti.Keys) > batchGetMaxKeys:
-				c.failGeneric(path+".Keys", "Member must have length less than or equal to 100")
+				c.fail(renderAt(body, "RequestItems", name, "Keys"), path+".keys", "Member must have length less than or equal to 100")
 			}
 			if ti.AttributesToGet != nil {
 				if len(ti.AttributesToGet) < 1 {
-					c.failGeneric(path+".AttributesToGet", "Member must have length greater than or equal to 1")
+					c.fail(ti.AttributesToGet, path+".attributesToGet", "Member must have length greater than or equal to 1")
 				}
 				if len(ti.AttributesToGet) > 255 {
-					c.failGeneric(path+".AttributesToGet", "Member must have length less than or equal to 255")
+					c.fail(ti.AttributesToGet, path+".attributesToGet", "Member must have length less than or equal to 255")
 				}
 			}
 		}
