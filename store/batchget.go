@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sort"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -149,11 +150,20 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		} else if ti.AttributesToGet != nil {
 			bt.paths = expr.AttributesToGet(ti.AttributesToGet)
 		}
+		seen := make(map[string]bool, len(ti.Keys))
 		for _, k := range ti.Keys {
 			if k != nil {
 				if err := itemValueProblem(k.Item); err != nil {
 					return nil, nil, err
 				}
+				// Identical keys are refused before any table is looked
+				// up, as DynamoDB does; keys that differ only in what the
+				// schema ignores are caught after the lookup (resolve).
+				ck := canonicalItem(k.Item)
+				if seen[ck] {
+					return nil, nil, ddb.Validation(msgBatchDuplicates)
+				}
+				seen[ck] = true
 			}
 			count++
 			if count > batchGetMaxKeys {
@@ -163,6 +173,22 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		tables = append(tables, bt)
 	}
 	return in, tables, nil
+}
+
+// canonicalItem is the wire JSON of it with its attributes in name order: two
+// items with the same attributes and values have the same canonical form.
+func canonicalItem(it ddb.Item) string {
+	names := make([]string, 0, len(it))
+	for k := range it {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, k := range names {
+		b = ddb.AppendString(b, k)
+		b = ddb.AppendValue(b, it[k])
+	}
+	return string(b)
 }
 
 // batchEcho returns the RequestItems member of body as compact JSON, the
