@@ -248,7 +248,7 @@ func TestBackupErrors(t *testing.T) {
 	f("RestoreTableToPointInTime", `{"SourceTableName":"bke","TargetTableName":"xx2","UseLatestRestorableTime":true}`, 400,
 		"PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'bke'")
 	f("RestoreTableToPointInTime", `{"SourceTableName":"nope","TargetTableName":"xx2","UseLatestRestorableTime":true}`, 400,
-		"SourceTableNotFoundException", "Source table not found: nope")
+		"TableNotFoundException", "Table not found: nope")
 	f("UpdateContinuousBackups", `{"TableName":"bke"}`, 400, "ValidationException",
 		"1 validation error detected: Value null at 'pointInTimeRecoverySpecification' failed to satisfy constraint: Member must not be null")
 	f("UpdateContinuousBackups", `{"TableName":"bke","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":36}}`, 400, "ValidationException",
