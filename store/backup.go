@@ -412,6 +412,7 @@ func (n *Node) restoredTable(src *Table, target, region string, rs RestoreState)
 		Region:               region,
 		Account:              n.opts.Account,
 		CreationDateTime:     unixSeconds(now),
+		KeyHash:              src.KeyHash, // its keys are copied as they are
 		KeySchema:            src.KeySchema,
 		AttributeDefinitions: src.AttributeDefinitions,
 	}
