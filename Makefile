@@ -77,6 +77,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzParsePolicy -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzCheck -fuzztime=30s ./ddb/model
+	$(GO) test -run=NONE -fuzz=FuzzDynamoDBRequests -fuzztime=60s ./store
 
 clean:
 	rm -rf bin
