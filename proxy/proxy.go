@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -76,6 +77,8 @@ type Proxy struct {
 	m    metrics
 	wire *wire.Server
 	cl   *clusterState // nil: no cache cluster (cluster.go)
+
+	streams atomic.Pointer[StreamsFollower] // nil: not following DynamoDB Streams (streams_follow.go)
 }
 
 // New returns a Proxy in front of opts.Backend.
@@ -394,6 +397,10 @@ func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, field string
 		}
 	}
 	if table != "" && (err != nil || status == 200 || status >= 500) {
+		if req.Operation == "CreateTable" || req.Operation == "UpdateTable" {
+			// A stream may have been enabled.
+			p.tableChanged()
+		}
 		if items {
 			p.tableGone(table)
 		} else {
