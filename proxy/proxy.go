@@ -58,6 +58,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time (tests). Default time.Now.
 	Now func() time.Time
+	// TestSkipClusterInvalidations, for tests only, skips what a write
+	// through a cluster member does before it is acknowledged (the
+	// owner's invalidation, the query-generation fan-out): it breaks
+	// guarantee 1 of docs/cluster.md on purpose, so that tests can show
+	// their history checks catch stale reads. Default false; never set it
+	// otherwise (`dynax proxy` sets it only from the test-only variable
+	// DYNAX_TEST_SKIP_INVALIDATIONS=1).
+	TestSkipClusterInvalidations bool
 }
 
 // Proxy is the caching proxy. It implements wire.Handler; Handler returns
