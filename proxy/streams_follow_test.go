@@ -2,9 +2,12 @@ package proxy
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -245,13 +248,30 @@ func TestStreamsFollowerEnabledThroughProxy(t *testing.T) {
 	staleness(t, "plain", e.bypassWrites("plain", 12, 5*time.Second))
 }
 
+// motoServer finds moto's server: DYNAX_MOTO, then PATH, then a pyenv
+// installation (the project's machine image has moto under pyenv, whose
+// shims a CI environment may not have on its PATH).
+func motoServer() (string, error) {
+	if p := os.Getenv("DYNAX_MOTO"); p != "" {
+		return p, nil
+	}
+	if p, err := exec.LookPath("moto_server"); err == nil {
+		return p, nil
+	}
+	home, _ := os.UserHomeDir()
+	if m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", "*", "bin", "moto_server")); len(m) > 0 {
+		return m[len(m)-1], nil
+	}
+	return "", errors.New("moto_server not found (pip install 'moto[server]', or set DYNAX_MOTO)")
+}
+
 // startMoto runs moto's server (a Python DynamoDB and DynamoDB Streams
-// emulator; pip install 'moto[server]') on a free loopback port.
+// emulator) on a free loopback port.
 func startMoto(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
+	bin, err := motoServer()
 	if err != nil {
-		t.Fatalf("moto_server is not installed (pip install 'moto[server]'): %v", err)
+		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
 	out, err := cmd.StderrPipe()
