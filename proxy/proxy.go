@@ -407,7 +407,7 @@ func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, field string
 	if table != "" && (err != nil || status == 200 || status >= 500) {
 		if req.Operation == "CreateTable" || req.Operation == "UpdateTable" {
 			// A stream may have been enabled.
-			p.tableChanged()
+			p.tableChanged(table)
 		}
 		if items {
 			p.tableGone(table)

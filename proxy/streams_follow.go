@@ -38,8 +38,12 @@ import (
 // Shards that appear later (a shard rolled over, a stream just created)
 // are read from TRIM_HORIZON, and a child shard only after its parent has
 // been read to its end, so the records of one key are applied in order. A
-// stream that is disabled or gone drops its table's entries once and is
-// no longer followed (its writes are then bounded by the TTL again).
+// followed stream is described again when one of its shards was read to
+// its end (at once: its children hold the next records), when its table
+// changed through the proxy, and otherwise every describeEvery
+// discoveries (DescribeStream is rate-limited). A stream that is disabled
+// or gone drops its table's entries once and is no longer followed (its
+// writes are then bounded by the TTL again).
 //
 // Losses. Records the follower cannot read in order (an iterator that
 // expired with no record read yet, trimmed data, a shard that vanished)
@@ -94,7 +98,19 @@ type followedStream struct {
 	cancel     context.CancelFunc
 	ctx        context.Context
 	shards     map[string]*followedShard
+	// dirty is set when a shard was read to its end (its children are to
+	// be found); rounds counts discoveries since the last DescribeStream.
+	dirty  atomic.Bool
+	rounds int
 }
+
+// describeEvery is how many discoveries may pass without describing a
+// followed stream whose shards are all still open: DescribeStream is
+// rate-limited (DynamoDB allows about 10 a second), and a followed
+// stream needs describing only to find its new shards — a finished shard
+// asks for that at once — or a change of status (disabled: noticed within
+// describeEvery discoveries).
+const describeEvery = 5
 
 // followedShard is one shard of a followed stream.
 type followedShard struct {
@@ -171,11 +187,21 @@ func (f *StreamsFollower) Followed() []string {
 	return out
 }
 
-// tableChanged is called when a CreateTable or UpdateTable passed through.
-func (p *Proxy) tableChanged() {
-	if f := p.streams.Load(); f != nil {
-		f.Rediscover()
+// tableChanged is called when a CreateTable or UpdateTable of table passed
+// through: its stream may have been enabled or disabled.
+func (p *Proxy) tableChanged(table string) {
+	f := p.streams.Load()
+	if f == nil {
+		return
 	}
+	f.mu.Lock()
+	for _, s := range f.streams {
+		if s.table == table {
+			s.dirty.Store(true)
+		}
+	}
+	f.mu.Unlock()
+	f.Rediscover()
 }
 
 func (f *StreamsFollower) run() {
@@ -334,7 +360,25 @@ func (f *StreamsFollower) discover() {
 		if ctx.Err() != nil {
 			return
 		}
+		f.mu.Lock()
+		s := f.streams[arn]
+		skip := false
+		if s != nil {
+			s.rounds++
+			skip = !s.dirty.Load() && s.rounds < describeEvery
+			if !skip {
+				s.rounds = 0
+				s.dirty.Store(false)
+			}
+		}
+		f.mu.Unlock()
+		if skip {
+			continue
+		}
 		if err := f.discoverStream(arn, table); err != nil && ctx.Err() == nil {
+			if s != nil {
+				s.dirty.Store(true)
+			}
 			f.p.m.streams.errors.Add(1)
 			f.p.log.Warn("streams: DescribeStream failed; retrying at the next discovery", "stream", arn, "err", err)
 		}
@@ -653,8 +697,10 @@ func (f *StreamsFollower) readShard(s *followedStream, sh *followedShard, typ, i
 			}
 		}
 		if out.NextShardIterator == nil || *out.NextShardIterator == "" {
-			// Closed and read to its end: its children may start.
+			// Closed and read to its end: find its children now.
 			f.p.m.streams.shardsFinished.Add(1)
+			s.dirty.Store(true)
+			f.Rediscover()
 			return
 		}
 		it = *out.NextShardIterator
