@@ -17,7 +17,7 @@ import (
 // UnmarshalJSON decodes one AttributeValue object.
 func (v *Value) UnmarshalJSON(b []byte) error {
 	s := scanner{b: b}
-	if err := s.value(v, 0); err != nil {
+	if err := s.value(v, 1); err != nil {
 		return err
 	}
 	return nil
@@ -69,7 +69,9 @@ const (
 // msgBadUTF8 answers strings that are not valid UTF-8.
 const msgBadUTF8 = "Invalid UTF-8 encoding in JSON string"
 
-// MaxDepth is DynamoDB's nesting limit for documents.
+// MaxDepth is DynamoDB's nesting limit for documents: a top-level
+// attribute is level 1, and a map or list may not sit at level MaxDepth
+// (31 nested maps under an attribute pass, 32 fail, as in DynamoDB).
 const MaxDepth = 32
 
 type scanner struct {
@@ -725,7 +727,7 @@ func decodeItemInto(b []byte, it *Item) error {
 			return nil
 		}
 		var v Value
-		if err := s.value(&v, 0); err != nil {
+		if err := s.value(&v, 1); err != nil {
 			return err
 		}
 		m[k] = v

@@ -75,6 +75,11 @@ func (a *Attrs) Validate() error {
 				return ddb.Validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
 			}
 		}
+		for _, k := range sortedKeys(a.Names) {
+			if len(a.Names[k]) > MaxNameSize {
+				return ErrNameTooLarge
+			}
+		}
 	}
 	if a.Values != nil {
 		if len(a.Values) == 0 {
@@ -90,6 +95,11 @@ func (a *Attrs) Validate() error {
 			v := a.Values[k]
 			if p := v.Problem(); p != "" {
 				return ddb.Validation("ExpressionAttributeValues contains invalid value: " + p + " for key " + k)
+			}
+		}
+		for _, k := range keys {
+			if v := a.Values[k]; HasLongName(&v) {
+				return ErrNameTooLarge
 			}
 		}
 	}
@@ -174,4 +184,33 @@ func utf16Len(s string) int {
 		i += l
 	}
 	return n
+}
+
+// MaxNameSize is the longest attribute name DynamoDB stores, in bytes
+// (the documented "64 KB" less one: alternator's test_limits.py).
+const MaxNameSize = 65535
+
+// ErrNameTooLarge is DynamoDB's answer to an attribute name over
+// MaxNameSize, in an item, a value or ExpressionAttributeNames (measured
+// against the service: ExtendDB issue #365).
+var ErrNameTooLarge = ddb.Validation("1 validation error detected: Attribute name is too large, must be less than 65536 bytes")
+
+// HasLongName reports whether v holds a map key longer than MaxNameSize at
+// any depth.
+func HasLongName(v *ddb.Value) bool {
+	switch v.T {
+	case ddb.TypeM:
+		for k, e := range v.M {
+			if len(k) > MaxNameSize || HasLongName(&e) {
+				return true
+			}
+		}
+	case ddb.TypeL:
+		for i := range v.L {
+			if HasLongName(&v.L[i]) {
+				return true
+			}
+		}
+	}
+	return false
 }

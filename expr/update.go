@@ -96,6 +96,21 @@ func (u *Update) Paths() []Path {
 	return ps
 }
 
+// CreatesNothing reports whether the update, applied to an item that does
+// not exist, leaves nothing to write: every action removes (REMOVE, DELETE,
+// legacy DELETE). DynamoDB then creates no item, and ignores paths that
+// would be invalid on an existing item (REMOVE x.y, REMOVE x[0]).
+func (u *Update) CreatesNothing() bool {
+	for i := range u.actions {
+		switch u.actions[i].kind {
+		case actRemove, actDelete, actLegacyDelete:
+		default:
+			return false
+		}
+	}
+	return len(u.actions) > 0
+}
+
 // String renders the update in expression syntax with values inlined, one
 // clause per action, for logs and tests.
 func (u *Update) String() string {

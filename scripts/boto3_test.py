@@ -32,7 +32,7 @@ def start_node(binary, tmp):
                             stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         log.seek(0)
-        m = re.search(r"addr=(127\.0\.0\.1:\d+)", log.read())
+        m = re.search(r" addr=(127\.0\.0\.1:\d+)", log.read())
         if m:
             return proc, "http://" + m.group(1)
         time.sleep(0.1)
@@ -177,6 +177,34 @@ def check_backups(c, client):
     time.sleep(max(0.0, pitr["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp() - time.time()) + 1.0)
     mark = time.time()
     time.sleep(1.0)
+    # Export (PITR is on) to a local bucket, then import the export back.
+    exp = client.export_table_to_point_in_time(TableArn="boto_orders", S3Bucket="boto-bucket",
+                                               ExportFormat="ION")["ExportDescription"]
+    wait_for(lambda: client.describe_export(ExportArn=exp["ExportArn"])["ExportDescription"]["ExportStatus"]
+             != "IN_PROGRESS", "the export")
+    done = client.describe_export(ExportArn=exp["ExportArn"])["ExportDescription"]
+    c.eq("export status", done["ExportStatus"], "COMPLETED")
+    c.eq("export count", done["ItemCount"], count + 1)
+    export_id = exp["ExportArn"].rsplit("/", 1)[1]
+    imp = client.import_table(
+        S3BucketSource={"S3Bucket": "boto-bucket", "S3KeyPrefix": "AWSDynamoDB/" + export_id + "/"},
+        InputFormat="ION", InputCompressionType="GZIP",
+        TableCreationParameters={"TableName": "boto_imported", "BillingMode": "PAY_PER_REQUEST",
+                                 "KeySchema": [{"AttributeName": "customer", "KeyType": "HASH"},
+                                               {"AttributeName": "order", "KeyType": "RANGE"}],
+                                 "AttributeDefinitions": [{"AttributeName": "customer", "AttributeType": "S"},
+                                                          {"AttributeName": "order", "AttributeType": "N"}]})
+    iarn = imp["ImportTableDescription"]["ImportArn"]
+    wait_for(lambda: client.describe_import(ImportArn=iarn)["ImportTableDescription"]["ImportStatus"]
+             != "IN_PROGRESS", "the import")
+    idesc = client.describe_import(ImportArn=iarn)["ImportTableDescription"]
+    c.eq("import status", (idesc["ImportStatus"], idesc["ImportedItemCount"], idesc["ErrorCount"]), ("COMPLETED", count + 1, 0))
+    wait_for(lambda: client.describe_table(TableName="boto_imported")["Table"]["TableStatus"] == "ACTIVE", "the imported table")
+    c.eq("imported item", client.get_item(TableName="boto_imported", ConsistentRead=True,
+                                          Key={"customer": {"S": "after"}, "order": {"N": "1"}}).get("Item"),
+         {"customer": {"S": "after"}, "order": {"N": "1"}})
+    client.delete_table(TableName="boto_imported")
+
     client.delete_item(TableName="boto_orders", Key={"customer": {"S": "after"}, "order": {"N": "1"}})
     client.restore_table_to_point_in_time(SourceTableName="boto_orders", TargetTableName="boto_pitr",
                                           RestoreDateTime=datetime.datetime.fromtimestamp(mark, datetime.timezone.utc))

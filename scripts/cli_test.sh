@@ -157,6 +157,32 @@ done
 check "pitr restored items" "1" ddbt scan --table-name cli_pitr --select COUNT --query Count
 check_error "restore onto an existing table" TableAlreadyExistsException "Table already exists: cli_pitr" \
   ddb restore-table-from-backup --target-table-name cli_pitr --backup-arn "$barn"
+# Export to a local bucket (a directory under the data dir), then import it back.
+earn=$(ddbt export-table-to-point-in-time --table-arn arn:aws:dynamodb:eu-west-1:000000000000:table/cli_users \
+  --s3-bucket cli-bucket --s3-prefix exp --query ExportDescription.ExportArn)
+for _ in $(seq 1 100); do
+  status=$(ddbt describe-export --export-arn "$earn" --query ExportDescription.ExportStatus)
+  [ "$status" != IN_PROGRESS ] && break
+  sleep 0.1
+done
+check "export completed" "COMPLETED" echo "$status"
+eid=${earn##*/}
+check "export manifest on disk" "yes" bash -c "test -s '$TMP/data/s3/cli-bucket/exp/AWSDynamoDB/$eid/manifest-summary.json' && test -f '$TMP/data/s3/cli-bucket/exp/AWSDynamoDB/$eid/_started' && echo yes"
+check "list exports" "$earn" ddbt list-exports --query 'ExportSummaries[0].ExportArn'
+iarn=$(ddbt import-table --s3-bucket-source S3Bucket=cli-bucket,S3KeyPrefix=exp/AWSDynamoDB/$eid/data/ \
+  --input-format DYNAMODB_JSON --input-compression-type GZIP \
+  --table-creation-parameters 'TableName=cli_imported,KeySchema=[{AttributeName=pk,KeyType=HASH},{AttributeName=sk,KeyType=RANGE}],AttributeDefinitions=[{AttributeName=pk,AttributeType=S},{AttributeName=sk,AttributeType=N}],BillingMode=PAY_PER_REQUEST' \
+  --query ImportTableDescription.ImportArn)
+for _ in $(seq 1 100); do
+  status=$(ddbt describe-import --import-arn "$iarn" --query ImportTableDescription.ImportStatus)
+  [ "$status" != IN_PROGRESS ] && break
+  sleep 0.1
+done
+check "import completed" "COMPLETED" echo "$status"
+check "imported count" "1" ddbt describe-import --import-arn "$iarn" --query ImportTableDescription.ImportedItemCount
+check "imported items" "1" ddbt scan --table-name cli_imported --select COUNT --query Count
+check "delete imported" "DELETING" ddbt delete-table --table-name cli_imported --query TableDescription.TableStatus
+
 check "delete backup" "DELETED" ddbt delete-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus
 check_error "deleted backup" BackupNotFoundException "Backup not found: $barn" ddb describe-backup --backup-arn "$barn"
 check "delete restored" "DELETING" ddbt delete-table --table-name cli_restored --query TableDescription.TableStatus

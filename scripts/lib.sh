@@ -13,7 +13,7 @@ start_node() {
   fi
   NODE_PID=$!
   for _ in $(seq 1 100); do
-    addr=$(grep -o 'addr=127.0.0.1:[0-9]*' "$log" | head -1 | cut -d= -f2 || true)
+    addr=$(grep -o ' addr=127.0.0.1:[0-9]*' "$log" | head -1 | cut -d= -f2 || true)
     if [ -n "$addr" ]; then
       ENDPOINT="http://$addr"
       return 0

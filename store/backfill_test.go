@@ -333,7 +333,7 @@ func TestGSIBackfillCrash(t *testing.T) {
 	newPK := func() string {
 		for i := 0; ; i++ {
 			pk := "new" + strconv.Itoa(i)
-			if !held[n.locks.slot(itemKey(nil, tb.ID, ddb.S(pk), ddb.Value{}))] {
+			if !held[n.locks.slot(itemKey(nil, tb.ID, tb.KeyHash, ddb.S(pk), ddb.Value{}))] {
 				return pk
 			}
 		}

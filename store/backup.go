@@ -64,6 +64,10 @@ const (
 	systemBackupRetention    = 35 * 24 * time.Hour
 )
 
+// backupCopyGate, when set (tests only), holds every backup copy until it
+// is closed, so a test can act while a backup is CREATING.
+var backupCopyGate chan struct{}
+
 // backupCopyChunk bounds one batch of a backup copy or a restore fill.
 const backupCopyChunk = 512
 
@@ -275,6 +279,9 @@ func (r *backups) copy(m *backupMeta, snap *pebble.Snapshot) (err error) {
 			}
 		}
 	}()
+	if backupCopyGate != nil {
+		<-backupCopyGate
+	}
 	lo, hi := tableBounds(m.Table.ID)
 	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
@@ -405,6 +412,7 @@ func (n *Node) restoredTable(src *Table, target, region string, rs RestoreState)
 		Region:               region,
 		Account:              n.opts.Account,
 		CreationDateTime:     unixSeconds(now),
+		KeyHash:              src.KeyHash, // its keys are copied as they are
 		KeySchema:            src.KeySchema,
 		AttributeDefinitions: src.AttributeDefinitions,
 	}

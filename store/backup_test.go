@@ -248,7 +248,7 @@ func TestBackupErrors(t *testing.T) {
 	f("RestoreTableToPointInTime", `{"SourceTableName":"bke","TargetTableName":"xx2","UseLatestRestorableTime":true}`, 400,
 		"PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'bke'")
 	f("RestoreTableToPointInTime", `{"SourceTableName":"nope","TargetTableName":"xx2","UseLatestRestorableTime":true}`, 400,
-		"SourceTableNotFoundException", "Source table not found: nope")
+		"TableNotFoundException", "Table not found: nope")
 	f("UpdateContinuousBackups", `{"TableName":"bke"}`, 400, "ValidationException",
 		"1 validation error detected: Value null at 'pointInTimeRecoverySpecification' failed to satisfy constraint: Member must not be null")
 	f("UpdateContinuousBackups", `{"TableName":"bke","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":36}}`, 400, "ValidationException",
@@ -514,4 +514,33 @@ func mustTable(t *testing.T, ts *testServer, name string) *Table {
 		t.Fatalf("no table %s", name)
 	}
 	return tb
+}
+
+// TestBackupInProgress holds a backup's copy and checks what DynamoDB
+// refuses meanwhile: deleting the table, deleting or restoring the backup.
+func TestBackupInProgress(t *testing.T) {
+	ts := newTestServer(t)
+	itemsCreateTable(t, ts, "busy", []string{"pk:S"})
+	backupCopyGate = make(chan struct{})
+	t.Cleanup(func() { backupCopyGate = nil })
+	out, err := ts.Client.CreateBackup(bg, &dynamodb.CreateBackupInput{TableName: aws.String("busy"), BackupName: aws.String("held")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.BackupDetails.BackupStatus != types.BackupStatusCreating || out.BackupDetails.BackupSizeBytes != nil {
+		t.Errorf("a held backup: %s, size %v", out.BackupDetails.BackupStatus, out.BackupDetails.BackupSizeBytes)
+	}
+	arn := aws.ToString(out.BackupDetails.BackupArn)
+	_, err = ts.Client.DeleteTable(bg, &dynamodb.DeleteTableInput{TableName: aws.String("busy")})
+	wantErr(t, err, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being backed up: busy")
+	const inUse = "There is another ongoing conflicting backup control plane operation on the table. The backup is either being created, deleted or restored to a table."
+	_, err = ts.Client.DeleteBackup(bg, &dynamodb.DeleteBackupInput{BackupArn: aws.String(arn)})
+	wantErr(t, err, "BackupInUseException", inUse)
+	_, err = ts.Client.RestoreTableFromBackup(bg, &dynamodb.RestoreTableFromBackupInput{TargetTableName: aws.String("busy2"), BackupArn: aws.String(arn)})
+	wantErr(t, err, "BackupInUseException", inUse)
+	close(backupCopyGate)
+	waitBackupAvailable(t, ts, arn)
+	if _, err := ts.Client.DeleteTable(bg, &dynamodb.DeleteTableInput{TableName: aws.String("busy")}); err != nil {
+		t.Fatalf("DeleteTable once the backup is done: %v", err)
+	}
 }

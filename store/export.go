@@ -347,16 +347,24 @@ func opExportTableToPointInTime(n *Node, ctx context.Context, req *wire.Request)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.ClientToken != nil {
-		for _, j := range n.jobs.list("export", "") {
-			if j.Token == *in.ClientToken {
-				return json.Marshal(map[string]any{"ExportDescription": describeExport(&j)})
-			}
-		}
-	}
 	t, err := n.backupTable(in.TableArn)
 	if err != nil {
 		return nil, err
+	}
+	if in.ClientToken != nil {
+		for _, j := range n.jobs.list("export", "") {
+			if j.Token != *in.ClientToken {
+				continue
+			}
+			// The same token again: the same export, or a conflict when
+			// the request differs.
+			if j.TableArn != t.Arn() || j.Bucket != *in.S3Bucket || j.Prefix != aws.ToString(in.S3Prefix) ||
+				(in.ExportFormat != nil && j.Format != *in.ExportFormat) {
+				return nil, &ddb.Error{Status: 400, Type: ddb.NSDynamoDB + "ExportConflictException",
+					Message: "There was a conflict when writing to the specified S3 bucket."}
+			}
+			return json.Marshal(map[string]any{"ExportDescription": describeExport(&j)})
+		}
 	}
 	if !t.pitrEnabled() {
 		return nil, &ddb.Error{Status: 400, Type: ddb.NSDynamoDB + "PointInTimeRecoveryUnavailableException",

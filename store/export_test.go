@@ -474,6 +474,23 @@ func TestImportCSVAndErrors(t *testing.T) {
 	_, err = ts.Client.ImportTable(bg, &dynamodb.ImportTableInput{S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("src")},
 		InputFormat: types.InputFormatCsv, TableCreationParameters: params("csvtab")})
 	wantErr(t, err, "ResourceInUseException", "Table already exists: csvtab")
+	// ClientToken: the same request again is the same import; another request is a conflict.
+	tok := func(table, prefix string) (*dynamodb.ImportTableOutput, error) {
+		return ts.Client.ImportTable(bg, &dynamodb.ImportTableInput{ClientToken: aws.String("tok-1"),
+			S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("src"), S3KeyPrefix: aws.String(prefix)},
+			InputFormat:    types.InputFormatCsv, TableCreationParameters: params(table)})
+	}
+	first, err := tok("toktab", "csv/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := tok("toktab", "csv/")
+	if err != nil || aws.ToString(again.ImportTableDescription.ImportArn) != aws.ToString(first.ImportTableDescription.ImportArn) {
+		t.Errorf("the same ClientToken again: %v %v", again, err)
+	}
+	_, err = tok("toktab", "zstd/")
+	wantErr(t, err, "ImportConflictException", "There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token.")
+	waitImport(t, ts, aws.ToString(first.ImportTableDescription.ImportArn))
 	const missing = "arn:aws:dynamodb:us-east-1:000000000000:table/csvtab/import/01764680000000-00000000"
 	_, err = ts.Client.DescribeImport(bg, &dynamodb.DescribeImportInput{ImportArn: aws.String(missing)})
 	wantErr(t, err, "ImportNotFoundException", "Import not found: "+missing)

@@ -27,6 +27,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/dynax/dynax/ddb"
@@ -106,9 +107,15 @@ func opImportTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	}
 	if in.ClientToken != nil {
 		for _, j := range n.jobs.list("import", "") {
-			if j.Token == *in.ClientToken {
-				return json.Marshal(map[string]any{"ImportTableDescription": describeImport(&j)})
+			if j.Token != *in.ClientToken {
+				continue
 			}
+			if j.Bucket != *in.S3BucketSource.S3Bucket || j.Prefix != aws.ToString(in.S3BucketSource.S3KeyPrefix) ||
+				j.Format != *in.InputFormat || string(j.Creation) != string(in.TableCreationParameters) {
+				return nil, &ddb.Error{Status: 400, Type: ddb.NSDynamoDB + "ImportConflictException",
+					Message: "There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token."}
+			}
+			return json.Marshal(map[string]any{"ImportTableDescription": describeImport(&j)})
 		}
 	}
 	var create createTableIn

@@ -41,16 +41,21 @@ func indexTableBounds(id uint64) (lo, hi []byte) {
 }
 
 // indexKey builds the engine key of an index entry.
-func indexKey(prefix []byte, ipk, isk, pk, sk ddb.Value) []byte {
-	b := make([]byte, 0, len(prefix)+48)
+// Entries with equal index keys sort by h's tie hash of the table key
+// (keyHashDynamo: DynamoDB's order), then by the table key.
+func indexKey(prefix []byte, h keyHash, ipk, isk, pk, sk ddb.Value) []byte {
+	b := make([]byte, 0, len(prefix)+52)
 	b = append(b, prefix...)
 	hashAt := len(b)
 	b = append(b, 0, 0, 0, 0)
 	at := len(b)
 	b = appendKeyValue(b, ipk)
-	binary.BigEndian.PutUint32(b[hashAt:], partitionHash(b[at:]))
+	binary.BigEndian.PutUint32(b[hashAt:], h.partition(b[at:], ipk))
 	if isk.T != 0 {
 		b = appendKeyValue(b, isk)
+	}
+	if h != keyHashFNV {
+		b = binary.BigEndian.AppendUint32(b, h.tie(pk, sk))
 	}
 	b = appendKeyValue(b, pk)
 	if sk.T != 0 {
@@ -61,14 +66,14 @@ func indexKey(prefix []byte, ipk, isk, pk, sk ddb.Value) []byte {
 
 // indexPartitionPrefix returns the prefix shared by all entries of one
 // index partition (index partition key value ipk).
-func indexPartitionPrefix(prefix []byte, ipk ddb.Value) []byte {
+func indexPartitionPrefix(prefix []byte, h keyHash, ipk ddb.Value) []byte {
 	b := make([]byte, 0, len(prefix)+24)
 	b = append(b, prefix...)
 	hashAt := len(b)
 	b = append(b, 0, 0, 0, 0)
 	at := len(b)
 	b = appendKeyValue(b, ipk)
-	binary.BigEndian.PutUint32(b[hashAt:], partitionHash(b[at:]))
+	binary.BigEndian.PutUint32(b[hashAt:], h.partition(b[at:], ipk))
 	return b
 }
 
@@ -99,12 +104,12 @@ type indexEntry struct {
 func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) {
 	hname, htype := t.IndexHashKey(ix)
 	ipk, ok := it[hname]
-	if !ok || ipk.T != htype {
+	if !ok || ipk.T != htype || !indexKeyUsable(ipk, maxHashKeySize) {
 		return e, false
 	}
 	var isk ddb.Value
 	if rname, rtype := t.IndexRangeKey(ix); rname != "" {
-		if isk, ok = it[rname]; !ok || isk.T != rtype {
+		if isk, ok = it[rname]; !ok || isk.T != rtype || !indexKeyUsable(isk, maxRangeKeySize) {
 			return e, false
 		}
 	}
@@ -123,9 +128,23 @@ func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) 
 			}
 		}
 	}
-	e.key = indexKey(indexPrefix(t.ID, ix.IndexName), ipk, isk, it[tpk], sk)
+	e.key = indexKey(indexPrefix(t.ID, ix.IndexName), t.KeyHash, ipk, isk, it[tpk], sk)
 	e.value = encodeItem(proj, ddb.ItemSize(proj))
 	return e, true
+}
+
+// indexKeyUsable reports whether v can be an index key value: writes
+// reject empty and oversized ones, but items written before the index was
+// added may hold them, and DynamoDB's backfill leaves those items out of the
+// index (GSI.OnlineOps.ViolationDetection).
+func indexKeyUsable(v ddb.Value, max int) bool {
+	switch v.T {
+	case ddb.TypeS:
+		return v.S != "" && len(v.S) <= max
+	case ddb.TypeB:
+		return len(v.B) != 0 && len(v.B) <= max
+	}
+	return true
 }
 
 // writeIndexes adds to b the index changes of replacing item old by item

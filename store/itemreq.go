@@ -12,6 +12,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -247,6 +248,11 @@ func itemCheckExprParams(exprs, legacy []itemParam, valueExprs []itemParam, hasN
 func itemValueProblem(it ddb.Item) error {
 	if p := ddb.ItemProblem(it); p != "" {
 		return ddb.Validation(p)
+	}
+	for k, v := range it {
+		if len(k) > expr.MaxNameSize || expr.HasLongName(&v) {
+			return expr.ErrNameTooLarge
+		}
 	}
 	return nil
 }
@@ -570,6 +576,7 @@ type itemIndexKey struct {
 	attr  string
 	typ   ddb.Type
 	local bool
+	rng   bool // the index's sort key (1024-byte limit; partition keys 2048)
 }
 
 // itemIndexKeys lists the key attributes of the table's secondary
@@ -583,16 +590,16 @@ func (t *Table) itemIndexKeys() []itemIndexKey {
 	for i := range t.Desc.GlobalIndexes {
 		ix := &t.Desc.GlobalIndexes[i].IndexDef
 		if name, typ := t.IndexHashKey(ix); name != "" {
-			out = append(out, itemIndexKey{ix.IndexName, name, typ, false})
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, false, false})
 		}
 		if name, typ := t.IndexRangeKey(ix); name != "" {
-			out = append(out, itemIndexKey{ix.IndexName, name, typ, false})
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, false, true})
 		}
 	}
 	for i := range t.Desc.LocalIndexes {
 		ix := &t.Desc.LocalIndexes[i].IndexDef
 		if name, typ := t.IndexRangeKey(ix); name != "" {
-			out = append(out, itemIndexKey{ix.IndexName, name, typ, true})
+			out = append(out, itemIndexKey{ix.IndexName, name, typ, true, true})
 		}
 	}
 	return out
@@ -621,8 +628,32 @@ func (t *Table) itemCheckIndexKeys(it ddb.Item) error {
 			return ddb.Validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. " +
 				"The AttributeValue for a key attribute cannot contain an empty " + kind + " value. IndexName: " + k.index + ", IndexKey: " + k.attr)
 		}
+		if size := indexKeySize(v); k.rng && size > maxRangeKeySize {
+			// DynamoDB words this as for the table's own sort key (moto's
+			// test_put_long_string_gsi_range_key_exception, from AWS).
+			return ddb.Validation(itemMsgInvalidParams + "Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+		} else if !k.rng && size > maxHashKeySize {
+			// Verbatim from DynamoDB (dynalite#35, wellcomecollection#2285).
+			return ddb.Validation(fmt.Sprintf("%sSize limit exceeded for Index Key %s Actual Size: %d bytes Max Size: %d bytes IndexName: %s",
+				itemMsgInvalidParams, k.attr, size, maxHashKeySize, k.index))
+		}
 	}
 	return nil
+}
+
+// DynamoDB's key size limits, for table and index keys alike.
+const (
+	maxHashKeySize  = 2048
+	maxRangeKeySize = 1024
+)
+
+// indexKeySize is the size a key value counts against the key size
+// limits: the bytes of a string or binary (numbers always fit).
+func indexKeySize(v ddb.Value) int {
+	if v.T == ddb.TypeN {
+		return 0
+	}
+	return ddb.ValueSize(v)
 }
 
 // itemCheckUpdatePaths rejects updates of key attributes and nested

@@ -102,7 +102,7 @@ func keyPiece(key ddb.Item, name string, typ ddb.Type, exact, isHash bool) (ddb.
 
 // engineKey returns the engine key of the item with primary key (pk, sk).
 func (t *Table) engineKey(pk, sk ddb.Value) []byte {
-	return itemKey(make([]byte, 0, 32+len(pk.S)+len(pk.B)+len(sk.S)+len(sk.B)), t.ID, pk, sk)
+	return itemKey(make([]byte, 0, 32+len(pk.S)+len(pk.B)+len(sk.S)+len(sk.B)), t.ID, t.KeyHash, pk, sk)
 }
 
 // getStored returns a private copy of the stored value at key (size

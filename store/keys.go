@@ -62,10 +62,6 @@ func appendEscaped(dst []byte, s string) []byte {
 	return append(dst, 0x00, 0x01)
 }
 
-// partitionHash spreads partitions over the key space; Scan visits items in
-// this order, and parallel-scan segments are ranges of it.
-func partitionHash(encodedPK []byte) uint32 { return fnv32a(encodedPK) }
-
 // fnv32a is FNV-1a, inlined to avoid hash.Hash allocations on hot paths.
 func fnv32a(b []byte) uint32 {
 	h := uint32(2166136261)
@@ -78,14 +74,14 @@ func fnv32a(b []byte) uint32 {
 
 // itemKey builds the engine key of an item of table id from its partition
 // key value and optional sort key value (T == 0 when absent).
-func itemKey(dst []byte, id uint64, pk, sk ddb.Value) []byte {
+func itemKey(dst []byte, id uint64, h keyHash, pk, sk ddb.Value) []byte {
 	dst = append(dst, tagItem)
 	dst = binary.BigEndian.AppendUint64(dst, id)
 	hashAt := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	pkAt := len(dst)
 	dst = appendKeyValue(dst, pk)
-	binary.BigEndian.PutUint32(dst[hashAt:], partitionHash(dst[pkAt:]))
+	binary.BigEndian.PutUint32(dst[hashAt:], h.partition(dst[pkAt:], pk))
 	if sk.T != 0 {
 		dst = appendKeyValue(dst, sk)
 	}
@@ -93,8 +89,8 @@ func itemKey(dst []byte, id uint64, pk, sk ddb.Value) []byte {
 }
 
 // partitionPrefix returns the key prefix shared by all items of one partition.
-func partitionPrefix(id uint64, pk ddb.Value) []byte {
-	return itemKey(nil, id, pk, ddb.Value{})
+func partitionPrefix(id uint64, h keyHash, pk ddb.Value) []byte {
+	return itemKey(nil, id, h, pk, ddb.Value{})
 }
 
 // lockTable serializes writers of the same item: a fixed array of mutexes

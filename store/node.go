@@ -31,6 +31,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/model"
 	"github.com/dynax/dynax/ddb/wire"
 )
 
@@ -345,6 +346,15 @@ func (n *Node) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte
 			out, err = nil, ddb.InternalServerError("Internal server error")
 		}
 	}()
+	if req.Prefix == wire.PrefixDynamoDB {
+		// The model's binder comes first, as in DynamoDB's front end:
+		// a value of the wrong JSON kind anywhere is a SerializationException
+		// named after the Java type it binds to. The operation then decodes
+		// and validates.
+		if err := model.Bind(req.Operation, req.Body); err != nil {
+			return nil, err
+		}
+	}
 	return fn(n, ctx, req)
 }
 

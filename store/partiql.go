@@ -196,9 +196,9 @@ func (n *Node) pqlSelect(ctx context.Context, pl *pqlPlan, stmt string, next *st
 		if pl.hashFixed {
 			var prefix []byte
 			if tg.ix == nil {
-				prefix = partitionPrefix(pl.t.ID, pl.hashVals[part])
+				prefix = partitionPrefix(pl.t.ID, pl.t.KeyHash, pl.hashVals[part])
 			} else {
-				prefix = indexPartitionPrefix(indexPrefix(pl.t.ID, tg.ix.IndexName), pl.hashVals[part])
+				prefix = indexPartitionPrefix(indexPrefix(pl.t.ID, tg.ix.IndexName), pl.t.KeyHash, pl.hashVals[part])
 			}
 			lo, hi = qsQueryBounds(prefix, nil)
 		} else {

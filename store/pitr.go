@@ -352,7 +352,9 @@ func opRestoreTableToPointInTime(n *Node, ctx context.Context, req *wire.Request
 	resolved := n.resolveTableName(source)
 	src, ok := n.cat.get(resolved)
 	if !ok {
-		return nil, &ddb.Error{Status: 400, Type: ddb.NSDynamoDB + "SourceTableNotFoundException", Message: "Source table not found: " + resolved}
+		// The current model has no SourceTableNotFoundException (older
+		// emulators answer it): a missing source is TableNotFoundException.
+		return nil, tableNotFoundBackup(resolved)
 	}
 	target := n.resolveTableName(*in.TargetTableName)
 	if _, exists := n.cat.get(target); exists {

@@ -265,9 +265,9 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 
 	var prefix []byte
 	if tg.ix == nil {
-		prefix = partitionPrefix(t.ID, hashVal)
+		prefix = partitionPrefix(t.ID, t.KeyHash, hashVal)
 	} else {
-		prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), hashVal)
+		prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), t.KeyHash, hashVal)
 	}
 	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = qsQueryBounds(prefix, rangeCond)

@@ -327,7 +327,7 @@ func (tg *qsTarget) engineKey(it ddb.Item) []byte {
 	if len(tg.keys) > 1 {
 		isk = it[tg.keys[1].name]
 	}
-	return indexKey(indexPrefix(tg.t.ID, tg.ix.IndexName), it[tg.keys[0].name], isk, pk, sk)
+	return indexKey(indexPrefix(tg.t.ID, tg.ix.IndexName), tg.t.KeyHash, it[tg.keys[0].name], isk, pk, sk)
 }
 
 // checkAllAttributes rejects Select=ALL_ATTRIBUTES on a global secondary

@@ -185,13 +185,17 @@ func opScan(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = prefix, prefixEnd(prefix)
 	if in.TotalSegments != nil && *in.TotalSegments > 1 {
-		lo, hi := qsSegment(int(*in.Segment), int(*in.TotalSegments))
-		p.lo = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), lo)
+		lo, hi := t.KeyHash.segment(int(*in.Segment), int(*in.TotalSegments))
+		if lo > 1<<32-1 {
+			p.lo = prefixEnd(prefix) // an empty segment
+		} else {
+			p.lo = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), uint32(lo))
+		}
 		if hi <= 1<<32-1 {
 			p.hi = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), uint32(hi))
 		}
 		if r.esk != nil {
-			if h := uint64(qsHash(tg.engineKey(r.esk), prefix)); h < uint64(lo) || h >= hi {
+			if h := uint64(qsHash(tg.engineKey(r.esk), prefix)); h < lo || h >= hi {
 				return nil, ddb.Validation(qsMsgStartKeyPrefix + "Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. " +
 					"TotalSegments: " + strconv.Itoa(int(*in.TotalSegments)) + " Segment: " + strconv.Itoa(int(*in.Segment)))
 			}
@@ -213,11 +217,4 @@ func opScan(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 		}
 	}
 	return p.run()
-}
-
-// qsSegment returns the partition hash range [lo, hi) of segment s of a
-// parallel scan in total segments: contiguous slices of the 32-bit hash
-// space, the same on every page, so every item is in exactly one segment.
-func qsSegment(s, total int) (lo uint32, hi uint64) {
-	return uint32(uint64(s) << 32 / uint64(total)), uint64(s+1) << 32 / uint64(total)
 }

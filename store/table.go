@@ -22,6 +22,10 @@ type Table struct {
 	// CreationDateTime is in Unix seconds with fraction.
 	CreationDateTime float64 `json:"created"`
 
+	// KeyHash is how the table's keys are laid out (keyhash.go): tables
+	// created by earlier builds decode as keyHashFNV and keep that layout.
+	KeyHash keyHash `json:"keyHash,omitempty"`
+
 	KeySchema            []KeySchemaElement    `json:"keySchema"`
 	AttributeDefinitions []AttributeDefinition `json:"attributeDefinitions"`
 

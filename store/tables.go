@@ -587,6 +587,7 @@ func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 		Region:               region,
 		Account:              n.opts.Account,
 		CreationDateTime:     secs,
+		KeyHash:              keyHashDynamo,
 		KeySchema:            in.KeySchema,
 		AttributeDefinitions: in.AttributeDefinitions,
 		Tags:                 in.Tags,

@@ -458,17 +458,13 @@ func (act *txAction) decide(old ddb.Item) (mutation, error) {
 	case txDel:
 		return mutation{del: true}, nil
 	case txUpd:
-		next, err := act.upd.Apply(old)
+		next, write, err := applyUpdate(act.upd, old, act.key)
 		if err != nil {
 			return mutation{}, err
 		}
-		if old == nil {
-			if next == nil {
-				next = make(ddb.Item, len(act.key))
-			}
-			for k, v := range act.key {
-				next[k] = v
-			}
+		if !write {
+			act.new, act.newSize = old, act.oldSize
+			return mutation{}, nil
 		}
 		size := ddb.ItemSize(next)
 		if size > ddb.MaxItemSize {

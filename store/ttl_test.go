@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -208,7 +209,8 @@ func TestTTLExpiry(t *testing.T) {
 		}
 		removes = append(removes, r.Dynamodb.Keys["pk"].(*stypes.AttributeValueMemberS).Value)
 	}
-	if fmt.Sprint(removes) != "[old-expired expired fraction]" && fmt.Sprint(removes) != "[expired fraction old-expired]" {
+	slices.Sort(removes) // the sweep's order is the key order of its index
+	if fmt.Sprint(removes) != "[expired fraction old-expired]" {
 		t.Errorf("TTL removes in the stream: %v", removes)
 	}
 

@@ -84,6 +84,9 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 			if u == nil {
 				continue
 			}
+			if len(k) > expr.MaxNameSize || u.Value != nil && expr.HasLongName(u.Value) {
+				return nil, expr.ErrNameTooLarge
+			}
 			au := expr.AttributeUpdate{Value: u.Value}
 			if u.Action != nil {
 				au.Action = *u.Action
@@ -143,22 +146,12 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
 			return mutation{}, itemConditionFailed(o, r.oldOnErr)
 		}
-		next := o
-		if r.upd != nil {
-			var err error
-			if next, err = r.upd.Apply(o); err != nil {
-				return mutation{}, err
-			}
+		next, write, err := applyUpdate(r.upd, o, key)
+		if err != nil {
+			return mutation{}, err
 		}
-		if o == nil {
-			if next == nil {
-				next = make(ddb.Item, len(key))
-			}
-			for k, v := range key {
-				next[k] = v
-			}
-		} else if r.upd == nil {
-			// Nothing to change: the item stays as it is.
+		if !write {
+			// Nothing to change: the item stays as it is (or absent).
 			old, oldSize, cur, newSize = o, oSize, o, oSize
 			return mutation{}, nil
 		}
@@ -195,4 +188,34 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	}
 	t.itemCollectionMetrics(&out, r.in.ReturnItemCollectionMetrics, pk)
 	return out.done(), nil
+}
+
+// applyUpdate returns the item upd (nil: no update) makes of old (nil: the
+// item does not exist) whose primary key is key. write is false when there
+// is nothing to write: no update of an existing item, or an update of a
+// missing item that only removes (DynamoDB creates no item then). A new
+// item starts as its key, so the update's expressions see the key
+// attributes (SET b = if_not_exists(b, pk)), as in DynamoDB.
+func applyUpdate(upd *expr.Update, old, key ddb.Item) (next ddb.Item, write bool, err error) {
+	if old != nil {
+		if upd == nil {
+			return old, false, nil
+		}
+		next, err = upd.Apply(old)
+		return next, err == nil, err
+	}
+	if upd == nil {
+		next = make(ddb.Item, len(key))
+		for k, v := range key {
+			next[k] = v
+		}
+		return next, true, nil
+	}
+	if upd.CreatesNothing() {
+		return nil, false, nil
+	}
+	if next, err = upd.Apply(key); err != nil {
+		return nil, false, err
+	}
+	return next, true, nil
 }

@@ -21,10 +21,12 @@ import (
 
 func streamsSDKClient(url string) *dynamodbstreams.Client {
 	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		// Reads only: a retry cannot change what is checked, and it rides
+		// out a connection the loaded test machine drops now and then.
+		RetryMaxAttempts: 3,
 		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
 	})
 }

@@ -13,8 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/valyala/fasthttp"
 
+	"github.com/dynax/dynax/cryptfs"
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
 	"github.com/dynax/dynax/store"
@@ -36,6 +38,7 @@ type storeFlags struct {
 	s3Endpoint      string
 	s3PathStyle     bool
 	kinesisEndpoint string
+	kmsKeyFile      string
 	feedRetention   time.Duration
 	logTrimInterval time.Duration
 }
@@ -54,6 +57,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.DurationVar(&f.logTrimInterval, "changelog-trim-interval", time.Second, "how often change records past every retention are reclaimed and stream shards rolled over")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint for exports and imports, used through the AWS credentials chain (default \"\": buckets are directories under <data-dir>/s3/)")
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
+	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this 32-byte master key (raw, or 64 hex digits); the same key is needed to open it again (default \"\": not encrypted)")
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
@@ -179,7 +183,18 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 
 // openNode opens the store with the node flags.
 func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
+	var fsys vfs.FS
+	if f.kmsKeyFile != "" {
+		key, err := cryptfs.LoadKey(f.kmsKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		if fsys, err = cryptfs.New(vfs.Default, key); err != nil {
+			return nil, err
+		}
+	}
 	return store.Open(store.Options{
+		FS:                  fsys,
 		Dir:                 f.dataDir,
 		Account:             f.account,
 		CreateDelay:         f.createDelay,

@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -205,12 +206,18 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 				ctx.Response.Header.SetBytesV("Access-Control-Allow-Methods", m)
 			}
 			ctx.Response.Header.Set("Access-Control-Max-Age", "172800")
+			ctx.Response.Header.Set("Access-Control-Expose-Headers", exposeHeaders)
 			ctx.SetStatusCode(200)
 			return
 		}
 	}
 
 	if ctx.IsGet() {
+		if string(ctx.Path()) != "/" {
+			// DynamoDB answers a health check on / only.
+			writeRaw(ctx, 404, "", unknownOp)
+			return
+		}
 		body := []byte("healthy: " + string(ctx.Host()) + " ")
 		writeRaw(ctx, 200, "text/plain", body)
 		return
@@ -221,23 +228,30 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		ct = bytes.TrimSpace(ct[:i])
 	}
 	body := ctx.Request.Body()
+	if len(body) > MaxBodyBytes {
+		// Too large is answered before anything else is looked at,
+		// whatever the method's body claims to be.
+		tooLarge(ctx)
+		return
+	}
 	if !bytes.Equal(ctx.Method(), methodPOST) || (len(body) > 0 && !bytes.Equal(ct, ctJSON10) && !bytes.Equal(ct, ctJSON)) {
 		writeRaw(ctx, 404, "", unknownOp)
 		return
 	}
-	respCT := ctJSON10
-	if bytes.Equal(ct, ctJSON) {
-		respCT = ctJSON
+	// Errors echo application/x-amz-json-1.0 when the request used it,
+	// and are application/json otherwise (no content type included).
+	respCT := ctJSON
+	if bytes.Equal(ct, ctJSON10) {
+		respCT = ctJSON10
 	}
 
-	if len(body) > MaxBodyBytes {
-		tooLarge(ctx)
-		return
-	}
-	if enc := ctx.Request.Header.ContentEncoding(); len(enc) > 0 && bytes.EqualFold(enc, []byte("gzip")) {
-		inflated, err := gunzip(body)
+	if enc := ctx.Request.Header.ContentEncoding(); len(enc) > 0 && !bytes.EqualFold(enc, []byte("identity")) {
+		inflated, err := inflate(enc, body)
 		if err != nil {
-			s.writeError(ctx, respCT, ddb.Serialization("Unable to decompress request body"))
+			// DynamoDB answers an unknown coding or a corrupt, truncated
+			// or empty compressed body with a 500, running nothing.
+			s.Logger.Debug("undecodable request body", "encoding", string(enc), "err", err)
+			s.writeError(ctx, respCT, ddb.InternalServerError(""))
 			return
 		}
 		if len(inflated) > MaxBodyBytes {
@@ -307,28 +321,159 @@ func splitTarget(t []byte) (prefix, op string) {
 	return prefix, string(t[i+1:])
 }
 
+// exposeHeaders are the response headers a CORS preflight lets browser
+// clients read.
+const exposeHeaders = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date,x-amz-crc32"
+
+// errCoding is the inflate error for a Content-Encoding dynax cannot read.
+var errCoding = errors.New("wire: unsupported Content-Encoding")
+
+// inflate decodes a request body sent with Content-Encoding enc, reading
+// at most MaxBodyBytes+1 bytes of output. gzip takes concatenated members
+// and ignores trailing bytes that do not start another member; deflate is
+// one zlib (RFC 1950) stream with nothing after it, as DynamoDB reads them.
+func inflate(enc, b []byte) ([]byte, error) {
+	switch {
+	case bytes.EqualFold(enc, []byte("gzip")):
+		return gunzip(b)
+	case bytes.EqualFold(enc, []byte("deflate")):
+		br := bytes.NewReader(b)
+		zr, err := zlib.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		out, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if br.Len() > 0 {
+			return nil, errors.New("wire: data after the deflate stream")
+		}
+		return out, nil
+	}
+	return nil, errCoding
+}
+
 func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
+	br := bytes.NewReader(b)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	return io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+	var out bytes.Buffer
+	for {
+		zr.Multistream(false)
+		if _, err := io.Copy(&out, io.LimitReader(zr, MaxBodyBytes+1-int64(out.Len()))); err != nil {
+			return nil, err
+		}
+		if out.Len() > MaxBodyBytes || br.Len() < 2 {
+			break
+		}
+		rest := b[len(b)-br.Len():]
+		if rest[0] != 0x1f || rest[1] != 0x8b {
+			break // trailing bytes that are not a member: ignored
+		}
+		if err := zr.Reset(br); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// CompressMin is the smallest body DynamoDB compresses: answers up to it
+// go out as they are whatever the client accepts.
+const CompressMin = 4096
+
+// responseCoding picks the coding of an answer from the first
+// Accept-Encoding line: gzip or deflate by q-value (a q over 1 counts as
+// 1, the first q= of a coding wins), * standing for any coding not named;
+// at equal q the coding named first wins, and a named one beats *. ""
+// means no compression.
+func responseCoding(accept []byte) string {
+	type cand struct {
+		q     float64
+		named bool
+		pos   int
+	}
+	var gz, df, star cand
+	gz.q, df.q, star.q = -1, -1, -1
+	for pos, part := range strings.Split(string(accept), ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.TrimSpace(k) == "q" {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					f = 0
+				}
+				q = min(f, 1)
+				break
+			}
+		}
+		c := cand{q: q, named: true, pos: pos}
+		switch name {
+		case "gzip":
+			if !gz.named {
+				gz = c
+			}
+		case "deflate":
+			if !df.named {
+				df = c
+			}
+		case "*":
+			if star.q < 0 {
+				star = cand{q: q, pos: pos}
+			}
+		}
+	}
+	if !gz.named {
+		gz = cand{q: star.q, pos: 1 << 30}
+	}
+	if !df.named {
+		df = cand{q: star.q, pos: 1<<30 + 1}
+	}
+	best, bq, bpos := "", 0.0, 0
+	for _, c := range []struct {
+		name string
+		cand
+	}{{"gzip", gz}, {"deflate", df}} {
+		if c.q <= 0 {
+			continue
+		}
+		if best == "" || c.q > bq || (c.q == bq && c.pos < bpos) {
+			best, bq, bpos = c.name, c.q, c.pos
+		}
+	}
+	return best
 }
 
 // writeBody writes a JSON body, gzip-compressed when the client accepts it,
 // with the CRC32 of the bytes actually sent.
 func (s *Server) writeBody(ctx *fasthttp.RequestCtx, status int, ct []byte, body []byte) {
 	ctx.Response.Header.SetContentTypeBytes(ct)
-	if ctx.Request.Header.HasAcceptEncoding("gzip") {
-		var buf bytes.Buffer
-		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		gzipWriters.Put(zw)
-		body = buf.Bytes()
-		ctx.Response.Header.Set("Content-Encoding", "gzip")
+	if len(body) > CompressMin {
+		switch responseCoding(ctx.Request.Header.Peek("Accept-Encoding")) {
+		case "gzip":
+			var buf bytes.Buffer
+			zw := gzipWriters.Get().(*gzip.Writer)
+			zw.Reset(&buf)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			gzipWriters.Put(zw)
+			body = buf.Bytes()
+			ctx.Response.Header.Set("Content-Encoding", "gzip")
+		case "deflate":
+			var buf bytes.Buffer
+			zw := zlib.NewWriter(&buf)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			body = buf.Bytes()
+			ctx.Response.Header.Set("Content-Encoding", "deflate")
+		}
 	}
 	ctx.SetStatusCode(status)
 	ctx.Response.Header.Set(hdrCRC, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
