@@ -421,7 +421,7 @@ func opRestoreTableFromBackup(n *Node, ctx context.Context, req *wire.Request) (
 		return nil, err
 	}
 	var c checker
-	c.checkTableName("targetTableName", in.TargetTableName)
+	c.checkNewTableName("targetTableName", in.TargetTableName)
 	if in.BackupArn == nil {
 		c.fail(nil, "backupArn", cMustNotBeNull)
 	} else {

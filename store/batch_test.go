@@ -364,16 +364,24 @@ func TestBatchValidation(t *testing.T) {
 	enumRCC := "Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
 	enumRICM := "Value 'BOGUS2' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
 	mapKeys := "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
+	// javaList renders n request elements as DynamoDB's messages do.
+	javaList := func(n int, format string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(format, i)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
 	cases := []tc{
 		// BatchGetItem.
 		get("empty", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{}}, ve,
-			"1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"),
+			"The requestItems parameter is required for BatchGetItem"),
 		{name: "BatchGetItem/null", op: "BatchGetItem", body: `{}`, code: ve,
-			msg: "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null"},
+			msg: "The requestItems parameter is required for BatchGetItem"},
 		get("keys-101", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"hash": ka(keys(101)...)}}, ve,
-			"1 validation error detected: Value at 'RequestItems.hash.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100"),
+			"1 validation error detected: Value '"+javaList(101, "{pk={S=k%d}}")+"' at 'requestItems.hash.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100"),
 		{name: "BatchGetItem/keys-empty", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[]}}}`, code: ve,
-			msg: "1 validation error detected: Value at 'RequestItems.hash.member.Keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+			msg: "1 validation error detected: Value '[]' at 'requestItems.hash.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		get("too-many-over-tables", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			"hash": ka(keys(60)...), "idx": ka(keys(41)...)}}, ve, "Too many items requested for the BatchGetItem call"),
 		get("bad-name-and-enum", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"bad!name": ka(avItem{"pk": avS("a")})},
@@ -418,7 +426,7 @@ func TestBatchValidation(t *testing.T) {
 		write("empty", dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{}}, ve,
 			"The requestItems parameter is required for BatchWriteItem"),
 		write("26-requests", dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"hash": puts(26)}}, ve,
-			"1 validation error detected: Value at 'RequestItems.hash.member' failed to satisfy constraint: Member must have length less than or equal to 25"),
+			"1 validation error detected: Value '{hash="+javaList(26, "{PutRequest={Item={pk={S=k%d}}}}")+"}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"),
 		write("26-over-tables", dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"hash": puts(13), "bin": puts(13)}}, ve,
 			"Too many items requested for the BatchWriteItem call"),
 		write("empty-list", dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"hash": {}}}, ve,

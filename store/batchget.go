@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sort"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -67,14 +68,13 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 	if err := decode(body, in); err != nil {
 		return nil, nil, err
 	}
+	if len(in.RequestItems) == 0 {
+		// DynamoDB's own check, before the model's constraints.
+		return nil, nil, ddb.Validation("The requestItems parameter is required for BatchGetItem")
+	}
 	names := itemSortedKeys(in.RequestItems)
 	var c checker
-	switch {
-	case in.RequestItems == nil:
-		c.fail(nil, "requestItems", cMustNotBeNull)
-	case len(in.RequestItems) == 0:
-		c.failGeneric("RequestItems", "Member must have length greater than or equal to 1")
-	default:
+	{
 		for _, name := range names {
 			if !validTableKey(name) {
 				c.fail(batchEcho(body), "requestItems", "Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
@@ -84,25 +84,25 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		}
 		for _, name := range names {
 			ti := in.RequestItems[name]
-			path := "RequestItems." + name + ".member"
+			path := "requestItems." + name + ".member"
 			if ti == nil {
-				c.failGeneric(path, cMustNotBeNull)
+				c.fail(nil, path, cMustNotBeNull)
 				continue
 			}
 			switch {
 			case ti.Keys == nil:
-				c.failGeneric(path+".Keys", cMustNotBeNull)
+				c.fail(nil, path+".keys", cMustNotBeNull)
 			case len(ti.Keys) < 1:
-				c.failGeneric(path+".Keys", "Member must have length greater than or equal to 1")
+				c.fail(renderAt(body, "RequestItems", name, "Keys"), path+".keys", "Member must have length greater than or equal to 1")
 			case len(ti.Keys) > batchGetMaxKeys:
-				c.failGeneric(path+".Keys", "Member must have length less than or equal to 100")
+				c.fail(renderAt(body, "RequestItems", name, "Keys"), path+".keys", "Member must have length less than or equal to 100")
 			}
 			if ti.AttributesToGet != nil {
 				if len(ti.AttributesToGet) < 1 {
-					c.failGeneric(path+".AttributesToGet", "Member must have length greater than or equal to 1")
+					c.fail(ti.AttributesToGet, path+".attributesToGet", "Member must have length greater than or equal to 1")
 				}
 				if len(ti.AttributesToGet) > 255 {
-					c.failGeneric(path+".AttributesToGet", "Member must have length less than or equal to 255")
+					c.fail(ti.AttributesToGet, path+".attributesToGet", "Member must have length less than or equal to 255")
 				}
 			}
 		}
@@ -150,11 +150,20 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		} else if ti.AttributesToGet != nil {
 			bt.paths = expr.AttributesToGet(ti.AttributesToGet)
 		}
+		seen := make(map[string]bool, len(ti.Keys))
 		for _, k := range ti.Keys {
 			if k != nil {
 				if err := itemValueProblem(k.Item); err != nil {
 					return nil, nil, err
 				}
+				// Identical keys are refused before any table is looked
+				// up, as DynamoDB does; keys that differ only in what the
+				// schema ignores are caught after the lookup (resolve).
+				ck := canonicalItem(k.Item)
+				if seen[ck] {
+					return nil, nil, ddb.Validation(msgBatchDuplicates)
+				}
+				seen[ck] = true
 			}
 			count++
 			if count > batchGetMaxKeys {
@@ -164,6 +173,22 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		tables = append(tables, bt)
 	}
 	return in, tables, nil
+}
+
+// canonicalItem is the wire JSON of it with its attributes in name order: two
+// items with the same attributes and values have the same canonical form.
+func canonicalItem(it ddb.Item) string {
+	names := make([]string, 0, len(it))
+	for k := range it {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, k := range names {
+		b = ddb.AppendString(b, k)
+		b = ddb.AppendValue(b, it[k])
+	}
+	return string(b)
 }
 
 // batchEcho returns the RequestItems member of body as compact JSON, the

@@ -98,15 +98,14 @@ func parseBatchWrite(body []byte) (*batchWriteIn, []*batchWriteTable, error) {
 		}
 	}
 	for _, name := range names {
-		reqs := in.RequestItems[name]
-		switch {
-		case len(reqs) == 0 && len(in.RequestItems) == 1:
-			c.fail("{"+name+"=[]}", "requestItems", "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
-		case len(reqs) == 0:
-			c.failGeneric("RequestItems."+name+".member", "Member must have length greater than or equal to 1")
-		case len(reqs) > batchWriteMax:
-			c.failGeneric("RequestItems."+name+".member", "Member must have length less than or equal to 25")
+		if n := len(in.RequestItems[name]); n == 0 || n > batchWriteMax {
+			// The model's map-value constraint, reported once for the map.
+			c.fail(renderAt(body, "RequestItems"), "requestItems", "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+			break
 		}
+	}
+	for _, name := range names {
+		reqs := in.RequestItems[name]
 		total += len(reqs)
 		for i, r := range reqs {
 			if r == nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dynax/dynax/ddb"
+	"github.com/dynax/dynax/ddb/model"
 )
 
 // decode unmarshals a request body into v, mapping JSON shape errors to
@@ -99,10 +100,28 @@ func (c *checker) fail(value any, path, constraint string) {
 		}
 	case []string:
 		v = "'[" + strings.Join(x, ", ") + "]'"
+	case rendered:
+		v = string(x)
 	default:
 		v = fmt.Sprintf("'%v'", x)
 	}
 	c.errs = append(c.errs, "Value "+v+" at '"+path+"' failed to satisfy constraint: "+constraint)
+}
+
+// rendered is a value already rendered for a message (by model.Render).
+type rendered string
+
+// renderAt renders the request member at the path names of body (nested
+// object members; the last of repeated ones), as DynamoDB's messages show
+// it.
+func renderAt(body []byte, names ...string) rendered {
+	v := body
+	for _, n := range names {
+		if v = ddb.Member(v, n); v == nil {
+			break
+		}
+	}
+	return rendered(model.Render(v))
 }
 
 // err returns the collected ValidationException, or nil.
@@ -123,27 +142,50 @@ const (
 	cMustNotBeNull   = "Member must not be null"
 )
 
-// checkTableName applies the TableName constraints (length 3..255, or up
-// to 1024 for an ARN, and the name pattern).
+// tableArnShape and tableNameShape are the model's two table name shapes:
+// the name or ARN that every operation on an existing table takes
+// (length 1..1024), and the name of a table being made (3..255 and the
+// name pattern).
+var (
+	tableArnShape  = model.Named("TableArn")
+	tableNameShape = model.Named("TableName")
+)
+
+// checkTableName applies the constraints of a member naming an existing
+// table: the model's (TableArn: not null, length 1..1024) first; a name
+// that passes them and is not an ARN must then still be a valid table
+// name (pattern, length 3..255), as DynamoDB checks it.
 func (c *checker) checkTableName(path string, name *string) {
 	if name == nil {
 		c.fail(nil, path, cMustNotBeNull)
 		return
 	}
-	if strings.HasPrefix(*name, "arn:") {
-		if len(*name) > 1024 {
-			c.fail(name, path, "Member must have length less than or equal to 1024")
+	if v := tableArnShape.Violations(ddb.AppendString(nil, *name)); len(v) > 0 {
+		for _, msg := range v {
+			c.fail(name, path, msg)
 		}
 		return
 	}
+	if strings.HasPrefix(*name, "arn:") {
+		return
+	}
+	c.checkNewTableName(path, name)
+}
+
+// checkNewTableName applies the model's TableName constraints (the name
+// of a table being made), in DynamoDB's order: pattern, then length.
+func (c *checker) checkNewTableName(path string, name *string) {
+	if name == nil {
+		c.fail(nil, path, cMustNotBeNull)
+		return
+	}
 	if !validName(*name) {
-		c.fail(name, path, "Member must satisfy regular expression pattern: "+tableNamePattern)
+		c.fail(name, path, "Member must satisfy regular expression pattern: "+tableNameShape.Pattern)
 	}
-	if len(*name) < 3 {
-		c.fail(name, path, "Member must have length greater than or equal to 3")
-	}
-	if len(*name) > 255 {
-		c.fail(name, path, "Member must have length less than or equal to 255")
+	if n := javaLen(*name); n < int(tableNameShape.Min) {
+		c.fail(name, path, fmt.Sprintf("Member must have length greater than or equal to %d", int(tableNameShape.Min)))
+	} else if n > int(tableNameShape.Max) {
+		c.fail(name, path, fmt.Sprintf("Member must have length less than or equal to %d", int(tableNameShape.Max)))
 	}
 }
 

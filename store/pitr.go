@@ -326,7 +326,7 @@ func opRestoreTableToPointInTime(n *Node, ctx context.Context, req *wire.Request
 	if in.SourceTableName != nil {
 		c.checkTableName("sourceTableName", in.SourceTableName)
 	}
-	c.checkTableName("targetTableName", in.TargetTableName)
+	c.checkNewTableName("targetTableName", in.TargetTableName)
 	in.restoreOverridesIn.constraints(&c)
 	if err := c.err(); err != nil {
 		return nil, err

@@ -999,7 +999,15 @@ func opDescribeEndpoints(n *Node, ctx context.Context, req *wire.Request) ([]byt
 		Address              string `json:"Address"`
 		CachePeriodInMinutes int64  `json:"CachePeriodInMinutes"`
 	}
-	return json.Marshal(map[string][]endpoint{"Endpoints": {{Address: "dynamodb." + region + ".amazonaws.com", CachePeriodInMinutes: 1440}}})
+	// The endpoint is dynax's own address, as the client reached it: an
+	// SDK with endpoint discovery then keeps talking to dynax.
+	addr := "dynamodb." + region + ".amazonaws.com"
+	if req.Header != nil {
+		if h := req.Header.Host(); len(h) > 0 {
+			addr = string(h)
+		}
+	}
+	return json.Marshal(map[string][]endpoint{"Endpoints": {{Address: addr, CachePeriodInMinutes: 1440}}})
 }
 
 func opDescribeLimits(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {

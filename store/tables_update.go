@@ -502,11 +502,26 @@ func zeroThroughput(th Throughput) Throughput {
 	return th
 }
 
+// msgOneOnlineIndex answers an UpdateTable that creates or deletes more
+// than one index.
+const msgOneOnlineIndex = "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+
 // updateIndexes validates and applies the Create and Delete actions of
 // GlobalSecondaryIndexUpdates to nt, and merges AttributeDefinitions.
 func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time.Time) error {
 	if !in.createsOrDeletesIndex() {
 		return nil
+	}
+	// One index creation or deletion per request: DynamoDB answers this
+	// before it looks at any of the indexes.
+	online := 0
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if u.Create != nil || u.Delete != nil {
+			online++
+		}
+	}
+	if online > 1 {
+		return ddb.LimitExceeded(msgOneOnlineIndex)
 	}
 	d := &nt.Desc
 	defs := slices.Clone(nt.AttributeDefinitions)
@@ -526,7 +541,11 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 			name := *u.Delete.IndexName
 			i := slices.IndexFunc(d.GlobalIndexes, func(g GlobalIndex) bool { return g.IndexName == name })
 			if i < 0 {
-				return ddb.Validation("Cannot delete an index that is not a GlobalSecondaryIndex: " + name)
+				if _, _, exists := nt.Index(name); exists {
+					// A local secondary index cannot be deleted.
+					return ddb.Validation("Cannot delete an index that is not a GlobalSecondaryIndex: " + name)
+				}
+				return ddb.ResourceNotFound("Requested resource not found: Index " + name + " for table " + nt.Name)
 			}
 			d.GlobalIndexes = slices.Delete(d.GlobalIndexes, i, i+1)
 			continue

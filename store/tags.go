@@ -71,8 +71,12 @@ func (n *Node) tagCheckArn(arn *string, op string) error {
 		return ddb.Validation(tagMsgInvalidArn)
 	}
 	if !tagArnShape.MatchString(*arn) {
-		return &ddb.Error{Status: 400, Type: ddb.NSService + "AccessDeniedException",
-			Message: "User: arn:aws:iam::" + n.opts.Account + ":root is not authorized to perform: dynamodb:" + op + " on resource: " + *arn}
+		resource := *arn
+		if resource == "" {
+			resource = "*" // DynamoDB names no resource as *
+		}
+		return &ddb.Error{Status: 400, Type: ddb.NSService + "AccessDeniedException", CapitalMessage: true,
+			Message: "User: arn:aws:iam::" + n.opts.Account + ":root is not authorized to perform: dynamodb:" + op + " on resource: " + resource}
 	}
 	return nil
 }

@@ -174,7 +174,7 @@ func parseTransactWrite(body []byte) (*txWriteRequest, error) {
 	case len(in.TransactItems) == 0:
 		c.fail("[]", "transactItems", "Member must have length greater than or equal to 1")
 	case len(in.TransactItems) > txMaxActions:
-		c.failGeneric("TransactItems", "Member must have length less than or equal to 100")
+		c.fail(renderAt(body, "TransactItems"), "transactItems", "Member must have length less than or equal to 100")
 	default:
 		for i, it := range in.TransactItems {
 			if it == nil {

@@ -68,7 +68,7 @@ func parseTransactGet(body []byte) (*txGetIn, []*txGet, error) {
 	case len(in.TransactItems) == 0:
 		c.fail("[]", "transactItems", "Member must have length greater than or equal to 1")
 	case len(in.TransactItems) > txMaxActions:
-		c.failGeneric("TransactItems", "Member must have length less than or equal to 100")
+		c.fail(renderAt(body, "TransactItems"), "transactItems", "Member must have length less than or equal to 100")
 	default:
 		for i, it := range in.TransactItems {
 			if it == nil || it.Get == nil {

@@ -551,13 +551,21 @@ func TestTransactValidation(t *testing.T) {
 	for i := 0; i < 11; i++ {
 		bigItems = append(bigItems, put("hash", avItem{"pk": avS(fmt.Sprint("big", i)), "v": big}))
 	}
+	// javaList renders n request elements as DynamoDB's messages do.
+	javaList := func(n int, format string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(format, i)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
 	cases := []tc{
 		write("empty", dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{}}, ve,
 			"1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"),
 		raw("TransactWriteItems", "null", `{}`, ve,
 			"1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null"),
 		write("101", dynamodb.TransactWriteItemsInput{TransactItems: items(101)}, ve,
-			"1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
+			"1 validation error detected: Value '"+javaList(101, "{Put={Item={pk={S=k%d}}, TableName=hash}}")+"' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
 		write("enums", dynamodb.TransactWriteItemsInput{TransactItems: items(1), ReturnConsumedCapacity: "BOGUS", ReturnItemCollectionMetrics: "BOGUS2"}, ve,
 			"2 validation errors detected: "+enumRCC+"; "+enumRICM),
 		write("token-too-long", dynamodb.TransactWriteItemsInput{TransactItems: items(1), ClientRequestToken: aws.String(token)}, ve,
@@ -619,7 +627,7 @@ func TestTransactValidation(t *testing.T) {
 		get("empty", dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{}}, ve,
 			"1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"),
 		get("101", dynamodb.TransactGetItemsInput{TransactItems: gets(101)}, ve,
-			"1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
+			"1 validation error detected: Value '"+javaList(101, "{Get={Key={pk={S=k%d}}, TableName=hash}}")+"' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
 		get("enum", dynamodb.TransactGetItemsInput{TransactItems: gets(1), ReturnConsumedCapacity: "BOGUS"}, ve, "1 validation error detected: "+enumRCC),
 		get("enum-before-duplicate", dynamodb.TransactGetItemsInput{TransactItems: append(gets(1), gets(1)...), ReturnConsumedCapacity: "BOGUS"}, ve,
 			"1 validation error detected: "+enumRCC),

@@ -8,6 +8,8 @@
 // detected: …", in the model's member order, at most 10).
 package model
 
+import "sync"
+
 //go:generate go run ./gen -in gen/dynamodb-2012-08-10.json.gz -out shapes_gen.go
 
 // Kind is the JSON type a shape binds to.
@@ -111,3 +113,22 @@ func (s *Shape) JavaType() string {
 	}
 	return "java.lang.Object"
 }
+
+var byName = sync.OnceValue(func() map[string]*Shape {
+	m := make(map[string]*Shape, len(shapes))
+	for i := range shapes {
+		m[shapes[i].Name] = &shapes[i]
+	}
+	return m
+})
+
+// Named returns the shape called name in the model, or nil.
+func Named(name string) *Shape { return byName()[name] }
+
+// ConstraintTexts lists all of s's constraints, in DynamoDB's order, as
+// "Member must …" texts.
+func (s *Shape) ConstraintTexts() []string { return s.constraints() }
+
+// Violations lists the constraints of s that the JSON value v (raw
+// JSON) breaks, in DynamoDB's order, as "Member must …" texts.
+func (s *Shape) Violations(v []byte) []string { return s.violations(v) }

@@ -217,3 +217,16 @@ func TestTooLargeAnyContentType(t *testing.T) {
 		t.Error("an oversized request ran")
 	}
 }
+
+// TestOversizedHeaders: headers past fasthttp's read buffer get a
+// DynamoDB-shaped JSON error, never fasthttp's plain text.
+func TestOversizedHeaders(t *testing.T) {
+	url, h := startEcho(t)
+	resp, b := call(t, "POST", url+"/", []byte(`{}`), http.Header{"X-Big": {strings.Repeat("a", 64<<10)}})
+	if resp.StatusCode != 400 || !bytes.HasPrefix(b, []byte(`{"__type":"com.amazon.coral.service#`)) {
+		t.Errorf("oversized headers: %d %q", resp.StatusCode, b)
+	}
+	if h.calls.Load() != 0 {
+		t.Error("a request with oversized headers ran")
+	}
+}
