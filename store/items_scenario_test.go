@@ -28,6 +28,7 @@ import (
 //	< 200 ~{json}               a subset: every member given must match
 //	< 400 Type: message         __type (after '#') and message, exactly
 //	< 400 Type: ~fragment       the message contains fragment
+//	<! A.B C                    after the answer: members A.B and C are absent
 //
 // In requests, ${rep S N} stands for S repeated N times, and ${nest N}
 // for a value of N nested maps around a string ({"M":{"a":…{"S":"x"}}}).
@@ -61,6 +62,7 @@ type scenarioStep struct {
 	status int
 	want   string // the rest of the "<" line
 	retry  bool   // ">?": repeat until the answer matches
+	absent []string
 }
 
 var (
@@ -83,6 +85,11 @@ func parseScenario(file string) ([]scenarioStep, error) {
 			op, body, _ := strings.Cut(strings.TrimLeft(line, ">? "), " ")
 			steps = append(steps, scenarioStep{line: i + 1, op: op, body: body, retry: retry})
 			cur = &steps[len(steps)-1]
+		case strings.HasPrefix(line, "<! "):
+			if cur == nil || cur.status == 0 {
+				return nil, fmt.Errorf("%s:%d: <! before the answer", file, i+1)
+			}
+			cur.absent = append(cur.absent, strings.Fields(line[3:])...)
 		case strings.HasPrefix(line, "< "):
 			if cur == nil || cur.status != 0 {
 				return nil, fmt.Errorf("%s:%d: answer without a request", file, i+1)
@@ -135,6 +142,22 @@ func (st scenarioStep) run(t *testing.T, url string) {
 func (st scenarioStep) check(r rawResp) string {
 	if r.status != st.status {
 		return fmt.Sprintf("status %d, want %d; body %s", r.status, st.status, clip(r.body))
+	}
+	if len(st.absent) > 0 {
+		var g any
+		if err := json.Unmarshal(r.body, &g); err != nil {
+			return fmt.Sprintf("answer is not JSON: %s", clip(r.body))
+		}
+		for _, path := range st.absent {
+			v := g
+			for _, name := range strings.Split(path, ".") {
+				m, _ := v.(map[string]any)
+				v = m[name]
+			}
+			if v != nil {
+				return fmt.Sprintf("%s is present: %s", path, clip(r.body))
+			}
+		}
 	}
 	want := expandMacros(strings.TrimSpace(st.want))
 	switch {

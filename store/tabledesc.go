@@ -351,11 +351,11 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 // TableDescription, as DynamoDB returns it.
 
 type tableDescription struct {
-	AttributeDefinitions   []AttributeDefinition      `json:"AttributeDefinitions"`
+	AttributeDefinitions   []AttributeDefinition      `json:"AttributeDefinitions,omitempty"`
 	TableName              string                     `json:"TableName"`
-	KeySchema              []KeySchemaElement         `json:"KeySchema"`
+	KeySchema              []KeySchemaElement         `json:"KeySchema,omitempty"`
 	TableStatus            string                     `json:"TableStatus"`
-	CreationDateTime       float64                    `json:"CreationDateTime"`
+	CreationDateTime       float64                    `json:"CreationDateTime,omitempty"`
 	ProvisionedThroughput  throughputDescription      `json:"ProvisionedThroughput"`
 	TableSizeBytes         int64                      `json:"TableSizeBytes"`
 	ItemCount              int64                      `json:"ItemCount"`
@@ -373,6 +373,17 @@ type tableDescription struct {
 	OnDemandThroughput     *OnDemandThroughput        `json:"OnDemandThroughput,omitempty"`
 	WarmThroughput         *warmThroughputDescription `json:"WarmThroughput,omitempty"`
 	RestoreSummary         *restoreSummary            `json:"RestoreSummary,omitempty"`
+}
+
+// deleting turns d into the description DeleteTable answers with: status
+// DELETING, and without the schema, creation time and indexes, which
+// DynamoDB leaves out there though DescribeTable has them (alternator's
+// test_delete_table_description and _with_si, run against DynamoDB;
+// dynalite#60).
+func (d *tableDescription) deleting() {
+	d.TableStatus = statusDeleting
+	d.AttributeDefinitions, d.KeySchema, d.CreationDateTime = nil, nil, 0
+	d.GlobalSecondaryIndexes, d.LocalSecondaryIndexes = nil, nil
 }
 
 type restoreSummary struct {

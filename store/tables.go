@@ -961,8 +961,7 @@ func opDeleteTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if _, err := n.cat.remove(t); err != nil {
 		return nil, err
 	}
-	d.TableStatus = statusDeleting
-	d.GlobalSecondaryIndexes = nil // DynamoDB leaves them out of the DELETING description
+	d.deleting()
 	return json.Marshal(map[string]*tableDescription{"TableDescription": d})
 }
 

@@ -430,9 +430,13 @@ func (n *Node) txApply(actions []*txAction, reasons []txReason) error {
 				if !ok {
 					return nil, err
 				}
+				// Every failing condition is reported (DynamoDB answers
+				// [ConditionalCheckFailed, ConditionalCheckFailed, …]), but
+				// an action that cannot be applied ends the evaluation:
+				// the actions after it are None (issue 16).
 				reasons[i] = reason
 				failed = true
-				continue
+				break
 			}
 			ms[i] = m
 		}
