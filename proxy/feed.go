@@ -202,16 +202,25 @@ func (p *Proxy) applyChange(c *changefeed.Change) {
 		p.tableGone(c.Table)
 		return
 	}
-	if !p.schemas.seen(c.Table) {
+	p.applyItemChange(c.Table, c.Keys, func(it cache.Item) bool { return holds(it, c.New) })
+}
+
+// applyItemChange applies a change of the item with primary key keys (its
+// JSON) in table, committed behind the proxy's back: the item's entry is
+// kept only if keep (nil: never) reports that it holds the change's
+// result, and the partition's query generation is bumped. The Streams
+// follower (streams_follow.go) applies its records here too.
+func (p *Proxy) applyItemChange(table string, keys []byte, keep func(cache.Item) bool) {
+	if !p.schemas.seen(table) {
 		return
 	}
-	s := p.schemas.cachedName(c.Table)
+	s := p.schemas.cachedName(table)
 	var key string
 	ok := s != nil
 	if ok {
 		var kit ddb.Item
 		var err error
-		if kit, err = ddb.DecodeItem(c.Keys); err == nil {
+		if kit, err = ddb.DecodeItem(keys); err == nil {
 			key, ok = itemKeyOf(s, kit)
 		} else {
 			ok = false
@@ -220,13 +229,13 @@ func (p *Proxy) applyChange(c *changefeed.Change) {
 	if !ok {
 		// The schema is being relearned, or does not fit the key (the
 		// table was recreated): the key's entry cannot be named.
-		p.dropTableLocal(c.Table)
+		p.dropTableLocal(table)
 		return
 	}
-	if p.items.Reconcile(key, func(it cache.Item) bool { return holds(it, c.New) }) {
+	if p.items.Reconcile(key, keep) {
 		p.m.feed.kept.Add(1)
 	}
-	p.gens.Bump(c.Table, partitionOf(key))
+	p.gens.Bump(table, partitionOf(key))
 }
 
 // holds reports whether the cached entry it is the item image img (nil: the

@@ -44,6 +44,7 @@ type envOpts struct {
 	mut    func(*Options)        // adjusts the proxy's options
 	wrap   func(Backend) Backend // wraps the backend (fault injection)
 	clock  bool                  // inject a manual clock
+	store  func(*store.Options)  // adjusts the store's options
 }
 
 // testClock is a manual clock for TTL tests.
@@ -68,7 +69,11 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func newEnv(t testing.TB, eo envOpts) *testEnv {
 	t.Helper()
-	n, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet})
+	so := store.Options{Dir: t.TempDir(), NoSync: true, Logger: quiet}
+	if eo.store != nil {
+		eo.store(&so)
+	}
+	n, err := store.Open(so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,8 @@ type metrics struct {
 	backendFailures atomic.Uint64
 	backendLatency  histogram
 
-	feed feedMetrics
+	feed    feedMetrics
+	streams streamsMetrics
 }
 
 // feedMetrics count the change feed's application (feed.go).
@@ -208,6 +209,7 @@ func (p *Proxy) appendMetrics(b []byte) []byte {
 		b = append(b, "# HELP FeedApplyDelaySeconds Time from a change's commit at the backend to its application here.\n# TYPE FeedApplyDelaySeconds histogram\n"...)
 		b = f.delay.appendTo(b, "FeedApplyDelaySeconds", "")
 	}
+	b = p.appendStreamsMetrics(b)
 	return p.appendClusterMetrics(b)
 }
 

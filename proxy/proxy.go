@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -57,6 +58,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time (tests). Default time.Now.
 	Now func() time.Time
+	// TestSkipClusterInvalidations, for tests only, skips what a write
+	// through a cluster member does before it is acknowledged (the
+	// owner's invalidation, the query-generation fan-out): it breaks
+	// guarantee 1 of docs/cluster.md on purpose, so that tests can show
+	// their history checks catch stale reads. Default false; never set it
+	// otherwise (`dynax proxy` sets it only from the test-only variable
+	// DYNAX_TEST_SKIP_INVALIDATIONS=1).
+	TestSkipClusterInvalidations bool
 }
 
 // Proxy is the caching proxy. It implements wire.Handler; Handler returns
@@ -76,6 +85,8 @@ type Proxy struct {
 	m    metrics
 	wire *wire.Server
 	cl   *clusterState // nil: no cache cluster (cluster.go)
+
+	streams atomic.Pointer[StreamsFollower] // nil: not following DynamoDB Streams (streams_follow.go)
 }
 
 // New returns a Proxy in front of opts.Backend.
@@ -394,6 +405,10 @@ func (p *Proxy) tableChange(ctx context.Context, req *wire.Request, field string
 		}
 	}
 	if table != "" && (err != nil || status == 200 || status >= 500) {
+		if req.Operation == "CreateTable" || req.Operation == "UpdateTable" {
+			// A stream may have been enabled.
+			p.tableChanged(table)
+		}
 		if items {
 			p.tableGone(table)
 		} else {

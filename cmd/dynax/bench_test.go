@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"os"
@@ -43,11 +45,18 @@ func startBenchTargets(t *testing.T) (storeURL, proxyURL string) {
 	stopStore := serveBackground(ssrv, sln)
 	stopProxy := serveBackground(psrv, pln)
 	t.Cleanup(func() {
-		if err := stopProxy(); err != nil {
-			t.Errorf("proxy server: %v", err)
-		}
-		if err := stopStore(); err != nil {
-			t.Errorf("store server: %v", err)
+		// A Serve error fails the test. A shutdown that outwaits
+		// wire.ShutdownTimeout only means a client (the bench's SDK
+		// transport, out of the test's reach) still held a connection.
+		for _, s := range []struct {
+			name string
+			stop func() error
+		}{{"proxy", stopProxy}, {"store", stopStore}} {
+			if err := s.stop(); errors.Is(err, context.DeadlineExceeded) {
+				t.Logf("%s server: shutdown waited for a client connection: %v", s.name, err)
+			} else if err != nil {
+				t.Errorf("%s server: %v", s.name, err)
+			}
 		}
 		p.Close()
 		if err := node.Close(); err != nil {

@@ -221,6 +221,23 @@ func runHistory(h *history, keys, writers, readers int, d time.Duration, writeTo
 // sequential (one writer per key), so versions grow with time.
 func (h *history) check(t *testing.T) (stale []time.Duration) {
 	t.Helper()
+	for _, r := range h.staleReads(t) {
+		stale = append(stale, r.by)
+	}
+	slices.Sort(stale)
+	return stale
+}
+
+// staleRead is a read older than the newest write acknowledged before it
+// began.
+type staleRead struct {
+	inv time.Time     // when the read began
+	by  time.Duration // how long before inv the first newer write was acknowledged
+}
+
+// staleReads lists the stale reads (see check).
+func (h *history) staleReads(t *testing.T) (stale []staleRead) {
+	t.Helper()
 	for _, r := range h.reads {
 		ws := h.writes[r.key]
 		var newestAcked int64 = -1
@@ -241,10 +258,9 @@ func (h *history) check(t *testing.T) (stale []time.Duration) {
 			t.Errorf("read of k%d through %s returned version %d, never written before the read returned", r.key, r.node, r.ver)
 		}
 		if newestAcked > r.ver {
-			stale = append(stale, r.inv.Sub(firstNewer))
+			stale = append(stale, staleRead{inv: r.inv, by: r.inv.Sub(firstNewer)})
 		}
 	}
-	slices.Sort(stale)
 	return stale
 }
 
@@ -326,10 +342,12 @@ func TestClusterChaosProcesses(t *testing.T) {
 		h := history{table: "chaos"}
 		done := make(chan struct{})
 		events := make(chan string, 16)
+		var changes []time.Time // when each membership change began
 		go func() {
 			defer close(done)
 			step := func(at time.Duration, start time.Time, what string, f func()) {
 				time.Sleep(time.Until(start.Add(at)))
+				changes = append(changes, time.Now())
 				f()
 				events <- fmt.Sprintf("%5.1fs %s", time.Since(start).Seconds(), what)
 			}
@@ -365,8 +383,26 @@ func TestClusterChaosProcesses(t *testing.T) {
 		if len(h.reads) < 1000 {
 			t.Fatalf("only %d reads", len(h.reads))
 		}
+		// Guarantee 1: with every node healthy (no membership change
+		// began within chaosBound before the read), no read is stale.
+		healthy := 0
+		for _, r := range h.staleReads(t) {
+			near := false
+			for _, c := range changes {
+				if !r.inv.Before(c.Add(-100*time.Millisecond)) && r.inv.Before(c.Add(chaosBound)) {
+					near = true
+				}
+			}
+			if !near {
+				healthy++
+			}
+		}
+		t.Logf("chaos: %d stale reads outside the membership-change windows", healthy)
 		if m := pct(stale, 100); m > chaosBound {
 			t.Fatalf("a read was %v stale, above the bound %v", m, chaosBound)
+		}
+		if healthy > 0 {
+			t.Fatalf("%d reads were stale while no membership change was under way (guarantee 1)", healthy)
 		}
 		h.checkNoLostWrites(t, st.url)
 	})

@@ -148,6 +148,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	clf.register(fs, false)
 	var ff feedFlags
 	ff.register(fs)
+	ff.registerStreams(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -193,6 +194,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	defer be.Close()
 	opts.Backend = be
 	opts.Logger = log
+	if os.Getenv(testSkipInvalidationsEnv) == "1" {
+		// Test only: breaks coherence on purpose (cmd/dynax/chaos_test.go).
+		opts.TestSkipClusterInvalidations = true
+		ff.mode, ff.streams = "off", false
+		log.Warn("TEST ONLY: " + testSkipInvalidationsEnv + "=1: writes through this node do not invalidate other members, and no change feed or stream is followed; reads WILL be stale")
+	}
 	p, err := proxy.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax proxy:", err)
@@ -205,6 +212,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 2
 	}
 	defer stopFeed()
+	stopStreams, err := ff.startStreams(p, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax proxy:", err)
+		return 2
+	}
+	defer stopStreams()
 	cr, err := clf.start(fs, p, log, "", *logLevel)
 	if err != nil {
 		log.Error("cannot join the cache cluster", "err", err)
@@ -224,6 +237,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		"cache_size", formatBytes(opts.CacheBytes), "query_invalidation", opts.Invalidation.String())
 	return waitAndStop(log, done, srv)
 }
+
+// testSkipInvalidationsEnv names the test-only variable that makes a proxy
+// skip its cluster write invalidations and follow no feed, so the chaos
+// test can show that its history check catches stale reads. It is not a
+// flag and is not in --help.
+const testSkipInvalidationsEnv = "DYNAX_TEST_SKIP_INVALIDATIONS"
 
 // waitAndStop waits for SIGINT/SIGTERM or a server failure, then shuts the
 // servers down.

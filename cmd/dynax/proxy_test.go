@@ -112,8 +112,18 @@ func TestServeAndProxyCommands(t *testing.T) {
 	if st, c, _ := call(t, p2, "GetItem", get); st != 200 || c != "miss" {
 		t.Fatalf("first GetItem through dynax proxy: %d %q", st, c)
 	}
-	if st, c, _ := call(t, p2, "GetItem", get); st != 200 || c != "hit" {
-		t.Fatalf("second GetItem through dynax proxy: %d %q", st, c)
+	// Entries filled before the proxy's change-feed follower has caught up
+	// with the feed are dropped once it has (it cannot know what changed
+	// before), so the hit may take a moment on a loaded machine.
+	for i := 0; ; i++ {
+		st, c, _ := call(t, p2, "GetItem", get)
+		if st == 200 && c == "hit" {
+			break
+		}
+		if st != 200 || i == 50 {
+			t.Fatalf("GetItem through dynax proxy after the fill: %d %q", st, c)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	resp, err := http.Get(p2 + "/metrics")
 	if err != nil {
