@@ -254,7 +254,7 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 			}
 		}
 	}
-	if err := tg.checkAllAttributes(in.Select); err != nil {
+	if err := tg.checkAllAttributes(in.Select, r.paths); err != nil {
 		return nil, err
 	}
 	if in.FilterExpression != nil {

@@ -778,9 +778,14 @@ func TestQueryGlobalIndex(t *testing.T) {
 	if len(all) != 7 || len(all[0]) != 6 {
 		t.Fatalf("gall: %s", qsItemsText(all))
 	}
-	// A projection of an attribute the index does not hold: absent.
+	// A projection of an attribute the index does not hold is refused
+	// (DynamoDB, localstack#478).
+	bad := q(dynamodb.QueryInput{IndexName: aws.String("ginc"), KeyConditionExpression: aws.String("c = :c AND d = :d"),
+		ProjectionExpression: aws.String("pk, e, f"), ExpressionAttributeValues: map[string]qsAV{":c": qsS("C"), ":d": qsS("f")}})
+	_, err := ts.Client.Query(bg, &bad)
+	wantErr(t, err, "ValidationException", "One or more parameter values were invalid: Global secondary index ginc does not project [f]")
 	out = qsQuery(t, ts, q(dynamodb.QueryInput{IndexName: aws.String("ginc"), KeyConditionExpression: aws.String("c = :c AND d = :d"),
-		ProjectionExpression: aws.String("pk, e, f"), ExpressionAttributeValues: map[string]qsAV{":c": qsS("C"), ":d": qsS("f")}}))
+		ProjectionExpression: aws.String("pk, e"), ExpressionAttributeValues: map[string]qsAV{":c": qsS("C"), ":d": qsS("f")}}))
 	qsWantItems(t, out.Items, []qsItem{{"pk": qsS("a"), "e": qsS("e1")}})
 
 	// Index maintenance: update, overwrite and delete are visible.

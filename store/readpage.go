@@ -330,11 +330,26 @@ func (tg *qsTarget) engineKey(it ddb.Item) []byte {
 	return indexKey(indexPrefix(tg.t.ID, tg.ix.IndexName), tg.t.KeyHash, it[tg.keys[0].name], isk, pk, sk)
 }
 
-// checkAllAttributes rejects Select=ALL_ATTRIBUTES on a global secondary
-// index that does not project every attribute.
-func (tg *qsTarget) checkAllAttributes(sel *string) error {
-	if sel != nil && *sel == "ALL_ATTRIBUTES" && tg.global && !tg.projectsAll() {
+// checkAllAttributes rejects, on a global secondary index that does not
+// project every attribute, Select=ALL_ATTRIBUTES and a projection naming
+// attributes outside the index ("Global secondary index x does not project
+// [a, b]": DynamoDB's text, localstack#478). Local indexes read such
+// attributes from the table instead.
+func (tg *qsTarget) checkAllAttributes(sel *string, paths []expr.Path) error {
+	if !tg.global || tg.projectsAll() {
+		return nil
+	}
+	if sel != nil && *sel == "ALL_ATTRIBUTES" {
 		return ddb.Validation(qsMsgAllAttrsGSIPart + tg.ix.IndexName + " because its projection type is not ALL")
+	}
+	var missing []string
+	for _, h := range qsHeads(paths) {
+		if !tg.t.IndexProjects(tg.ix, h) && !slices.Contains(missing, h) {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) > 0 {
+		return ddb.Validation(itemMsgInvalidParams + "Global secondary index " + tg.ix.IndexName + " does not project [" + strings.Join(missing, ", ") + "]")
 	}
 	return nil
 }
@@ -363,7 +378,7 @@ func (tg *qsTarget) checkStartIndexKey(esk ddb.Item, i int) error {
 	return err
 }
 
-// headsOf returns the top-level attribute names of paths.
+// qsHeads returns the top-level attribute names of paths.
 func qsHeads(paths []expr.Path) []string {
 	out := make([]string, 0, len(paths))
 	for _, p := range paths {

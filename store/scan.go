@@ -172,7 +172,7 @@ func opScan(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 			}
 		}
 	}
-	if err := tg.checkAllAttributes(in.Select); err != nil {
+	if err := tg.checkAllAttributes(in.Select, r.paths); err != nil {
 		return nil, err
 	}
 	if r.esk != nil {
