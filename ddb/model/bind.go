@@ -214,3 +214,109 @@ func javaShort(k Kind) string {
 	}
 	return "String"
 }
+
+// walk binds the value at b[i] (no space before it) to s standing at pos
+// in one pass, and returns the index just past the value. b must be JSON
+// that ddb.SkipValue accepted: its structure is trusted here.
+func walk(s *Shape, b []byte, i int, pos position) (int, *ddb.Error) {
+	c := b[i]
+	open := (c == '{' && (s.Kind == Structure || s.Kind == Map)) || (c == '[' && s.Kind == List)
+	if !open {
+		end := skipTrusted(b, i)
+		return end, bind(s, b[i:end], pos)
+	}
+	j := ddb.SkipWS(b, i+1)
+	if c == '[' {
+		if b[j] == ']' {
+			return j + 1, nil
+		}
+		el := s.ElemShape()
+		for {
+			end, err := walk(el, b, j, value)
+			if err != nil {
+				return 0, err
+			}
+			j = ddb.SkipWS(b, end)
+			if b[j] == ']' {
+				return j + 1, nil
+			}
+			j = ddb.SkipWS(b, j+1) // past ','
+		}
+	}
+	if b[j] == '}' {
+		return j + 1, nil
+	}
+	for {
+		kend := skipTrusted(b, j)
+		key := b[j:kend]
+		j = ddb.SkipWS(b, kend)
+		j = ddb.SkipWS(b, j+1) // past ':'
+		var end int
+		var err *ddb.Error
+		switch {
+		case s.Kind == Map:
+			end, err = walk(s.ElemShape(), b, j, value)
+		default:
+			if m := memberOf(s, key); m != nil {
+				end, err = walk(m.MemberShape(), b, j, field)
+			} else {
+				end = skipTrusted(b, j) // DynamoDB ignores members it does not know
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+		j = ddb.SkipWS(b, end)
+		if b[j] == '}' {
+			return j + 1, nil
+		}
+		j = ddb.SkipWS(b, j+1) // past ','
+	}
+}
+
+// skipTrusted returns the index just past the valid JSON value at b[i].
+func skipTrusted(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(b)
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}

@@ -36,7 +36,7 @@ func Bind(op string, body []byte) error {
 	if in == nil || b[0] != '{' {
 		return nil
 	}
-	if err := bind(in, b, field); err != nil {
+	if _, err := walk(in, b, 0, field); err != nil {
 		return err
 	}
 	return nil
