@@ -34,8 +34,10 @@ type decimal struct {
 // most one '.', and an optional exponent. ok is false for anything else.
 func parseDecimal(s string) (d decimal, ok bool) {
 	i := 0
-	if i < len(s) && s[i] == '-' {
-		d.neg = true
+	// One sign, either: DynamoDB accepts "+5", "+.5" and "+1e-2" and
+	// stores them without the plus (issue 16).
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		d.neg = s[i] == '-'
 		i++
 	}
 	var buf [64]byte

@@ -32,7 +32,13 @@ func TestCanonicalNumber(t *testing.T) {
 	f("1e-130", "0."+zeros(129)+"1", "")
 	f("", "", msgNumberNotNumeric)
 	f("b", "", msgNumberNotNumeric+": b")
-	f("+1", "", msgNumberNotNumeric+": +1")
+	// A leading plus: accepted by current DynamoDB (issue 16; older
+	// recordings refused it).
+	f("+1", "1", "")
+	f("+.5", "0.5", "")
+	f("+1e-2", "0.01", "")
+	f("+-1", "", msgNumberNotNumeric+": +-1")
+	f("-+1", "", msgNumberNotNumeric+": -+1")
 	f("1e", "", msgNumberNotNumeric+": 1e")
 	f("1..2", "", msgNumberNotNumeric+": 1..2")
 	f(" 1", "", msgNumberNotNumeric+":  1")
