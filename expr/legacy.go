@@ -129,7 +129,9 @@ func comparison(name, op string, vs []ddb.Value) Cond {
 	case "CONTAINS":
 		return &funcCond{fn: fnContains, args: []operand{path, val(0)}}
 	case "NOT_CONTAINS":
-		return &notCond{c: &funcCond{fn: fnContains, args: []operand{path, val(0)}}}
+		// A missing attribute fails NOT_CONTAINS, as in DynamoDB (issue 16).
+		return &andCond{l: &funcCond{fn: fnAttributeExists, args: []operand{path}},
+			r: &notCond{c: &funcCond{fn: fnContains, args: []operand{path, val(0)}}}}
 	case "BEGINS_WITH":
 		return &funcCond{fn: fnBeginsWith, args: []operand{path, val(0)}}
 	case "IN":
@@ -180,6 +182,11 @@ func LegacyCondition(expected map[string]ExpectedAttr, conditionalOperator strin
 			if !sameType(vs) {
 				return nil, ddb.Validation(invalidParams + "AttributeValues inside AttributeValueList must be of same type")
 			}
+			// Operands of a type the operator cannot compare are a
+			// request error, not a failed condition (issue 16).
+			if err := checkFilterTypes(op, vs); err != nil {
+				return nil, err
+			}
 			if op == "BETWEEN" && betweenReversed(vs) {
 				return nil, ddb.Validation("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")
 			}
@@ -212,12 +219,25 @@ func LegacyCondition(expected map[string]ExpectedAttr, conditionalOperator strin
 	return legacyJoin(conds, conditionalOperator)
 }
 
-// filterTypes lists the value types each operator accepts in QueryFilter
-// and ScanFilter.
+// checkFilterTypes rejects operands of a type op does not accept.
+func checkFilterTypes(op string, vs []ddb.Value) error {
+	allowed := filterTypes(op)
+	for i := range vs {
+		if allowed&typeBit(vs[i].T) == 0 {
+			return ddb.Validation(invalidParams + "ComparisonOperator " + op + " is not valid for " + vs[i].T.String() + " AttributeValue type")
+		}
+	}
+	return nil
+}
+
+// filterTypes lists the value types each operator accepts in Expected,
+// QueryFilter and ScanFilter. EQ and NE take any type, lists, maps and
+// booleans included, as current DynamoDB does (issue 16; dynalite's older
+// recording refused L, M and BOOL).
 func filterTypes(op string) typeSet {
 	switch op {
 	case "EQ", "NE":
-		return orderedTypes | setTypes
+		return allTypes
 	case "BEGINS_WITH":
 		return stringBinary
 	case "NULL", "NOT_NULL":
@@ -249,11 +269,8 @@ func LegacyFilter(conds map[string]FilterCond, conditionalOperator, param string
 		if !sameType(vs) {
 			return nil, ddb.Validation(invalidParams + "AttributeValues inside AttributeValueList must be of same type")
 		}
-		allowed := filterTypes(op)
-		for i := range vs {
-			if allowed&typeBit(vs[i].T) == 0 {
-				return nil, ddb.Validation(invalidParams + "ComparisonOperator " + op + " is not valid for " + vs[i].T.String() + " AttributeValue type")
-			}
+		if err := checkFilterTypes(op, vs); err != nil {
+			return nil, err
 		}
 		if op == "BETWEEN" && betweenReversed(vs) {
 			return nil, ddb.Validation("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")

@@ -244,6 +244,10 @@ func itemCheckExprParams(exprs, legacy []itemParam, valueExprs []itemParam, hasN
 	return nil
 }
 
+// msgCondOpAlone answers a ConditionalOperator given without Expected,
+// QueryFilter or ScanFilter (measured against DynamoDB: ExtendDB#213).
+const msgCondOpAlone = "ConditionalOperator cannot be used without Filter or Expected"
+
 // itemValueProblem reports the first invalid AttributeValue of an item or key.
 func itemValueProblem(it ddb.Item) error {
 	if p := ddb.ItemProblem(it); p != "" {
@@ -323,6 +327,9 @@ func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, te
 // condition (nil when expected is empty).
 func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Cond, error) {
 	if expected == nil {
+		if op != nil {
+			return nil, ddb.Validation(msgCondOpAlone)
+		}
 		return nil, nil
 	}
 	m := make(map[string]expr.ExpectedAttr, len(expected))

@@ -151,8 +151,18 @@ func (st scenarioStep) check(r rawResp) string {
 		for _, path := range st.absent {
 			v := g
 			for _, name := range strings.Split(path, ".") {
-				m, _ := v.(map[string]any)
-				v = m[name]
+				switch x := v.(type) {
+				case map[string]any:
+					v = x[name]
+				case []any:
+					i, err := strconv.Atoi(name)
+					if err != nil || i >= len(x) {
+						return fmt.Sprintf("%s: no element %s in %s", path, name, clip(r.body))
+					}
+					v = x[i]
+				default:
+					v = nil
+				}
 			}
 			if v != nil {
 				return fmt.Sprintf("%s is present: %s", path, clip(r.body))

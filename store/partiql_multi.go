@@ -197,6 +197,7 @@ func opBatchExecuteStatement(n *Node, ctx context.Context, req *wire.Request) ([
 				var res pqlResult
 				res, err = n.pqlWrite(e.pl)
 				if err == nil {
+					item = res.ret // RETURNING is honoured in a batch too (issue 16)
 					units, ix := e.pl.writeUnits(res)
 					for _, x := range ix {
 						units += x.units
@@ -223,7 +224,9 @@ func opBatchExecuteStatement(n *Node, ctx context.Context, req *wire.Request) ([
 				}
 			}
 			out = append(out, '}')
-			if e.pl != nil {
+			// A statement refused before it ran (e.err) names no table;
+			// one that failed while running does (issue 16).
+			if e.pl != nil && e.err == nil {
 				out = append(out, `,"TableName":`...)
 				out = ddb.AppendString(out, e.pl.table)
 			}

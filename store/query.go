@@ -88,6 +88,9 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
 		return nil, err
 	}
+	if in.QueryFilter == nil && in.ConditionalOperator != nil {
+		return nil, ddb.Validation(msgCondOpAlone)
+	}
 	if in.QueryFilter != nil {
 		f, err := qsLegacyFilter(in.QueryFilter, in.ConditionalOperator, "QueryFilter")
 		if err != nil {

@@ -94,6 +94,9 @@ func parseScan(body []byte) (*scanRequest, error) {
 			return nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
 		}
 	}
+	if in.ScanFilter == nil && in.ConditionalOperator != nil {
+		return nil, ddb.Validation(msgCondOpAlone)
+	}
 	if in.ScanFilter != nil {
 		f, err := qsLegacyFilter(in.ScanFilter, in.ConditionalOperator, "ScanFilter")
 		if err != nil {
