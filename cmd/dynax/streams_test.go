@@ -34,18 +34,23 @@ func metricValue(t *testing.T, url, name string) float64 {
 
 // TestProxyInvalidatesFromStreams: `dynax proxy --change-feed off
 // --invalidate-from-streams` in front of a `dynax store` learns of writes
-// made straight to the store from the table's DynamoDB Stream; a proxy
-// with neither sees them only when its entries expire (--item-ttl).
-// Then a history run (writers straight to the store, readers through
-// both streams-following proxies) measures the staleness of every read.
+// made straight to the store from the table's DynamoDB Stream — two such
+// proxies, members of one cache cluster; a proxy with neither sees them
+// only when its entries expire (--item-ttl). Then a history run (writers
+// straight to the store, readers through both members) measures the
+// staleness of every read.
 func TestProxyInvalidatesFromStreams(t *testing.T) {
 	bin := buildBinary(t)
 	st := startProc(t, bin, addrRE, "store", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+	etcd := startProc(t, bin, endpointRE, "etcd", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
 	const ttl = time.Second
+	// Two members of one cache cluster: each follows every stream and
+	// applies the records of the keys it caches (the ones it owns).
 	var px []*proc
 	for i := 0; i < 2; i++ {
 		px = append(px, startProc(t, bin, proxyAddrRE, "proxy", "--listen", "127.0.0.1:0", "--backend", st.url,
-			"--change-feed", "off", "--invalidate-from-streams", "--streams-discover", "1s"))
+			"--change-feed", "off", "--invalidate-from-streams", "--streams-discover", "1s",
+			"--etcd", etcd.url, "--cluster-secret", "streams-test-secret-0123456789", "--settle-window", "300ms"))
 	}
 	ttlOnly := startProc(t, bin, proxyAddrRE, "proxy", "--listen", "127.0.0.1:0", "--backend", st.url,
 		"--change-feed", "off", "--item-ttl", ttl.String(), "--negative-ttl", ttl.String())
@@ -74,7 +79,10 @@ func TestProxyInvalidatesFromStreams(t *testing.T) {
 		// a TTL.
 		all := []string{px[0].url, px[1].url, ttlOnly.url}
 		for _, u := range all {
-			ddbCall(u, "GetItem", get)
+			call(t, u, "GetItem", get)
+			if st, c, b := call(t, u, "GetItem", get); st != 200 || c != "hit" {
+				t.Fatalf("GetItem through %s before the write: %d %q %s", u, st, c, b)
+			}
 		}
 		start := time.Now()
 		if body, ok := ddbCall(st.url, "PutItem", `{"TableName":"str","Item":{"pk":{"S":"a"},"v":{"S":"`+v+`"}}}`); !ok {
