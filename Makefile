@@ -74,6 +74,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzStreamsRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzIonItem -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzDataProtectionRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzParsePolicy -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzCheck -fuzztime=30s ./ddb/model

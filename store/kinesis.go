@@ -380,13 +380,16 @@ func (k *kinesisPumps) run() {
 	}
 }
 
+// stopAll stops every pump. It waits for them without holding k.mu, which
+// a pump may need on its way out (kinesisClient).
 func (k *kinesisPumps) stopAll() {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	for key, p := range k.pumps {
+	pumps := k.pumps
+	k.pumps = map[string]*kinesisPump{}
+	k.mu.Unlock()
+	for _, p := range pumps {
 		close(p.stop)
 		<-p.done
-		delete(k.pumps, key)
 	}
 }
 
