@@ -2,11 +2,16 @@ package store
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/dynax/dynax/ddb"
 )
@@ -83,4 +88,71 @@ func TestKeyHashSegments(t *testing.T) {
 	f(5, 1000000, 1<<20, 1<<20) // empty: more segments than buckets
 	f(999755, 1000000, 0xfff<<20, 1<<32)
 	f(999999, 1000000, 1<<32, 1<<32)
+}
+
+// fnvKey builds the engine key earlier builds gave an item, independently
+// of itemKey: tag, table ID, FNV-1a of the encoded partition key, the
+// encoded partition and sort keys.
+func fnvKey(id uint64, pk, sk ddb.Value) []byte {
+	enc := appendKeyValue(nil, pk)
+	k := binary.BigEndian.AppendUint64([]byte{tagItem}, id)
+	k = binary.BigEndian.AppendUint32(k, fnv32a(enc))
+	return appendKeyValue(append(k, enc...), sk)
+}
+
+// TestKeyHashLegacyLayout: a table in the layout of earlier builds
+// (keyHashFNV in its catalog entry) is read and written in that layout,
+// also after the node is reopened, while new tables get DynamoDB's order.
+func TestKeyHashLegacyLayout(t *testing.T) {
+	dir := t.TempDir()
+	ts := newTestServerOpts(t, Options{Dir: dir, NoSync: true})
+	itemsCreateTable(t, ts, "legacy", []string{"pk:S", "sk:N"})
+	tb, ok := ts.Node.cat.get("legacy")
+	if !ok || tb.KeyHash != keyHashDynamo {
+		t.Fatalf("new table layout %v", tb)
+	}
+	// Make it a table an earlier build created, before any item exists.
+	if err := ts.Node.cat.modify("legacy", tb.ID, func(nt *Table) bool { nt.KeyHash = keyHashFNV; return true }); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"a", "b", "c", "d", "e", "f"}
+	for i, k := range keys {
+		itemsPut(t, ts, "legacy", avItem{"pk": avS(k), "sk": avN(strconv.Itoa(i)), "v": avS(k)})
+	}
+	check := func(ts *testServer) {
+		t.Helper()
+		if tb, _ := ts.Node.cat.get("legacy"); tb.KeyHash != keyHashFNV {
+			t.Fatalf("layout %d after reopen", tb.KeyHash)
+		}
+		// The items sit under FNV keys, where earlier builds put them.
+		for i, k := range keys {
+			_, closer, err := ts.Node.db.Get(fnvKey(tb.ID, ddb.S(k), ddb.N(strconv.Itoa(i))))
+			if err != nil {
+				t.Fatalf("item %s not under its FNV key: %v", k, err)
+			}
+			closer.Close()
+		}
+		for i, k := range keys {
+			wantItem(t, itemsGet(t, ts, "legacy", avItem{"pk": avS(k), "sk": avN(strconv.Itoa(i))}),
+				avItem{"pk": avS(k), "sk": avN(strconv.Itoa(i)), "v": avS(k)})
+		}
+		got, _ := qsScanAll(t, ts, dynamodb.ScanInput{TableName: aws.String("legacy"), Limit: aws.Int32(2)})
+		if len(got) != len(keys) {
+			t.Fatalf("scan found %d items", len(got))
+		}
+		// Segments still partition the FNV hash space.
+		n := 0
+		for s := int32(0); s < 3; s++ {
+			seg, _ := qsScanAll(t, ts, dynamodb.ScanInput{TableName: aws.String("legacy"), Segment: aws.Int32(s), TotalSegments: aws.Int32(3)})
+			n += len(seg)
+		}
+		if n != len(keys) {
+			t.Fatalf("segments found %d items", n)
+		}
+	}
+	check(ts)
+	if err := ts.Node.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check(newTestServerOpts(t, Options{Dir: dir, NoSync: true}))
 }
