@@ -30,6 +30,7 @@ type clusterEnv struct {
 	etcd  *cluster.Etcd
 	node  *store.Node
 	nodes []*clusterProxy
+	ttl   time.Duration // the members' lease TTL
 }
 
 type clusterProxy struct {
@@ -43,7 +44,18 @@ type clusterProxy struct {
 
 const testSettle = 150 * time.Millisecond
 
+// newClusterEnv starts etcd, a store and n proxies joined as one cluster,
+// with 3 s leases: long enough that a loaded test machine (the race
+// detector on two shared cores) does not detach a member, which would
+// empty its cache and turn expected hits into misses.
 func newClusterEnv(t testing.TB, n int) *clusterEnv {
+	t.Helper()
+	return newClusterEnvTTL(t, n, 3*time.Second)
+}
+
+// newClusterEnvTTL is newClusterEnv with the members' lease TTL, for the
+// tests that wait for a dead member's lease to expire.
+func newClusterEnvTTL(t testing.TB, n int, ttl time.Duration) *clusterEnv {
 	t.Helper()
 	e, err := cluster.StartEtcd(cluster.EtcdOptions{Dir: t.TempDir(), ClientAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -55,7 +67,7 @@ func newClusterEnv(t testing.TB, n int) *clusterEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = node.Close() })
-	ce := &clusterEnv{t: t, etcd: e, node: node}
+	ce := &clusterEnv{t: t, etcd: e, node: node, ttl: ttl}
 	for i := 0; i < n; i++ {
 		ce.add(fmt.Sprintf("p%d", i+1))
 	}
@@ -71,7 +83,7 @@ func (ce *clusterEnv) add(id string) *clusterProxy {
 		t.Fatal(err)
 	}
 	cn, err := p.JoinCluster(context.Background(), ClusterOptions{
-		Membership: cluster.Options{Endpoints: []string{ce.etcd.Endpoint()}, ID: id, LeaseTTL: time.Second,
+		Membership: cluster.Options{Endpoints: []string{ce.etcd.Endpoint()}, ID: id, LeaseTTL: ce.ttl,
 			SettleWindow: testSettle, Logger: quiet},
 		Secret: clusterSecret,
 	})
@@ -388,7 +400,7 @@ func TestClusterPeerPortRefusesStrangers(t *testing.T) {
 }
 
 func TestClusterDeadOwnerFallsBackToBackend(t *testing.T) {
-	ce := newClusterEnv(t, 3)
+	ce := newClusterEnvTTL(t, 3, time.Second)
 	ce.createTable("dead")
 	victim := ce.nodes[2]
 	var pks []string
