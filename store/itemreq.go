@@ -248,6 +248,11 @@ func itemCheckExprParams(exprs, legacy []itemParam, valueExprs []itemParam, hasN
 // QueryFilter or ScanFilter (measured against DynamoDB: ExtendDB#213).
 const msgCondOpAlone = "ConditionalOperator cannot be used without Filter or Expected"
 
+// msgCondOpOne answers a ConditionalOperator with a one-entry Expected,
+// QueryFilter or ScanFilter (DynamoDB; a test suite run against it and
+// DynamoDB Local's validator agree).
+const msgCondOpOne = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+
 // itemValueProblem reports the first invalid AttributeValue of an item or key.
 func itemValueProblem(it ddb.Item) error {
 	if p := ddb.ItemProblem(it); p != "" {
@@ -331,6 +336,9 @@ func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Co
 			return nil, ddb.Validation(msgCondOpAlone)
 		}
 		return nil, nil
+	}
+	if op != nil && len(expected) < 2 {
+		return nil, ddb.Validation(msgCondOpOne)
 	}
 	m := make(map[string]expr.ExpectedAttr, len(expected))
 	for k, e := range expected {

@@ -91,6 +91,9 @@ func parseQuery(body []byte) (*queryRequest, error) {
 	if in.QueryFilter == nil && in.ConditionalOperator != nil {
 		return nil, ddb.Validation(msgCondOpAlone)
 	}
+	if in.ConditionalOperator != nil && len(in.QueryFilter) < 2 {
+		return nil, ddb.Validation(msgCondOpOne)
+	}
 	if in.QueryFilter != nil {
 		f, err := qsLegacyFilter(in.QueryFilter, in.ConditionalOperator, "QueryFilter")
 		if err != nil {

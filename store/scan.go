@@ -97,6 +97,9 @@ func parseScan(body []byte) (*scanRequest, error) {
 	if in.ScanFilter == nil && in.ConditionalOperator != nil {
 		return nil, ddb.Validation(msgCondOpAlone)
 	}
+	if in.ConditionalOperator != nil && len(in.ScanFilter) < 2 {
+		return nil, ddb.Validation(msgCondOpOne)
+	}
 	if in.ScanFilter != nil {
 		f, err := qsLegacyFilter(in.ScanFilter, in.ConditionalOperator, "ScanFilter")
 		if err != nil {
