@@ -156,3 +156,22 @@ func TestKeyHashLegacyLayout(t *testing.T) {
 	}
 	check(newTestServerOpts(t, Options{Dir: dir, NoSync: true}))
 }
+
+// FuzzKeyHash: the DynamoDB hash of a number key depends on its value, not
+// its spelling (any accepted text and its canonical form hash alike), and
+// no key value makes the hash panic.
+func FuzzKeyHash(f *testing.F) {
+	for _, s := range []string{"1", "-1", "1.50", "1e2", "+.5", "-0.001", "9.9999999999999999999999999999999999999E+125", "1e-130", "0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = dynamoHash(ddb.S(s), ddb.Value{T: ddb.TypeB, B: []byte(s)})
+		c, err := ddb.CanonicalNumber(s)
+		if err != nil {
+			return
+		}
+		if a, b := dynamoHash(ddb.N(s), ddb.Value{}), dynamoHash(ddb.N(c), ddb.Value{}); a != b {
+			t.Fatalf("%q hashes %#x, its canonical form %q %#x", s, a, c, b)
+		}
+	})
+}
