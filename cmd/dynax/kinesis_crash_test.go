@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"syscall"
@@ -36,7 +40,11 @@ func TestKillNineKinesisDestination(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	proc, url := startStore(t, bin, dir, "--kinesis-endpoint", kurl)
+	// The store reaches kinesalite through a relay: kinesalite dies when a
+	// client drops a request halfway (as a SIGKILLed store does), and the
+	// relay only forwards whole requests.
+	relay := kinesisRelay(t, kurl)
+	proc, url := startStore(t, bin, dir, "--kinesis-endpoint", relay)
 	client := sdkClient(url)
 	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("kcrash"), BillingMode: types.BillingModePayPerRequest,
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
@@ -96,7 +104,7 @@ func TestKillNineKinesisDestination(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	_ = proc.Wait()
-	_, _ = startStore(t, bin, dir, "--kinesis-endpoint", kurl)
+	_, _ = startStore(t, bin, dir, "--kinesis-endpoint", relay)
 
 	total := 0
 	for _, v := range acked {
@@ -185,4 +193,39 @@ func readVersions(t *testing.T, kc *kinesis.Client, stream string) (map[string]b
 		}
 	}
 	return seen, order
+}
+
+// kinesisRelay returns the URL of an HTTP relay to target that reads each
+// request whole before sending it on, and sends it on even if the client
+// has gone meanwhile.
+func kinesisRelay(t *testing.T, target string) string {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // the client went before its request was whole: drop it
+		}
+		out, err := http.NewRequestWithContext(context.Background(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		out.Header = r.Header.Clone()
+		resp, err := client.Do(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
