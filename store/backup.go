@@ -255,24 +255,41 @@ func (r *backups) start(t *Table, name, typ string, seq uint64, snap *pebble.Sna
 	go func() {
 		defer r.wg.Done()
 		defer snap.Close()
-		r.n.safely("backup "+m.Arn, func() error { return r.copy(m, snap) })
-		r.mu.Lock()
-		r.copying[t.ID]--
-		if r.copying[t.ID] == 0 {
-			delete(r.copying, t.ID)
-		}
-		r.mu.Unlock()
+		done := false // set (under r.mu) once the copy left CREATING
+		defer func() {
+			r.mu.Lock()
+			if !done {
+				r.copyEnded(t.ID)
+			}
+			r.mu.Unlock()
+		}()
+		r.n.safely("backup "+m.Arn, func() error { return r.copy(m, snap, &done) })
 	}()
 	return out, nil
 }
 
+// copyEnded notes that a copy of table id is over. The caller holds r.mu:
+// the table stops being busy at the same instant its backup turns
+// AVAILABLE (or goes), so no one sees an available backup of a busy table.
+func (r *backups) copyEnded(id uint64) {
+	r.copying[id]--
+	if r.copying[id] <= 0 {
+		delete(r.copying, id)
+	}
+}
+
 // copy copies the table's items from snap into backup m, then marks it
-// AVAILABLE. On failure the backup is removed.
-func (r *backups) copy(m *backupMeta, snap *pebble.Snapshot) (err error) {
+// AVAILABLE. On failure the backup is removed. *ended is set, under r.mu,
+// when the copy is over for the registry.
+func (r *backups) copy(m *backupMeta, snap *pebble.Snapshot, ended *bool) (err error) {
 	defer func() {
 		if err != nil {
 			r.mu.Lock()
 			delete(r.byArn, m.Arn)
+			if !*ended {
+				r.copyEnded(m.Table.ID)
+				*ended = true
+			}
 			r.mu.Unlock()
 			if perr := r.purge(m); perr != nil {
 				r.n.log.Error("backup: cannot remove a failed backup", "backup", m.Arn, "err", perr)
@@ -338,6 +355,8 @@ func (r *backups) copy(m *backupMeta, snap *pebble.Snapshot) (err error) {
 		return err
 	}
 	*m = done
+	r.copyEnded(m.Table.ID)
+	*ended = true
 	return nil
 }
 
