@@ -2,14 +2,11 @@ package proxy
 
 import (
 	"fmt"
-	"io"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dynax/dynax/internal/testpeer"
 )
 
 // The proxy in front of a foreign backend: dynalite, a DynamoDB emulator in
@@ -18,49 +15,9 @@ import (
 // DYNAX_DYNALITE=DIR/node_modules/dynalite/cli.js).
 
 func startDynalite(t testing.TB) string {
-	t.Helper()
-	cli := os.Getenv("DYNAX_DYNALITE")
-	if cli == "" {
-		// Where `make deps` installs it.
-		if home, err := os.UserHomeDir(); err == nil {
-			cli = filepath.Join(home, ".cache", "dynax", "dynalite", "node_modules", "dynalite", "cli.js")
-		}
-	}
-	if cli == "" {
-		t.Fatal("DYNAX_DYNALITE is not set: run `make deps`, or install dynalite (npm install --prefix DIR dynalite) and set DYNAX_DYNALITE=DIR/node_modules/dynalite/cli.js")
-	}
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("DYNAX_DYNALITE=%s: %v", cli, err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("dynalite needs node: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	port := addr[strings.LastIndexByte(addr, ':')+1:]
-	ln.Close()
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dynalite did not start on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return testpeer.NodeCLI(t, "DYNAX_DYNALITE", "dynalite/node_modules/dynalite/cli.js", func(port string) []string {
+		return []string{"--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	})
 }
 
 func TestDynaliteBackend(t *testing.T) {

@@ -451,6 +451,20 @@ func (n *Node) restoredTable(src *Table, target, region string, rs RestoreState)
 	return t
 }
 
+// restoreInto creates target, a restore of src with the overrides o, and
+// starts its fill; it answers RestoreTableFromBackup and
+// RestoreTableToPointInTime.
+func (n *Node) restoreInto(src *Table, target, region string, rs RestoreState, o *restoreOverridesIn) ([]byte, error) {
+	t := n.restoredTable(src, target, region, rs)
+	if err := o.apply(n, t); err != nil {
+		return nil, err
+	}
+	if err := n.createRestored(t); err != nil {
+		return nil, err
+	}
+	return n.tableDescriptionJSON("TableDescription", t)
+}
+
 // createRestored enters t (CREATING) in the catalog and starts its fill.
 func (n *Node) createRestored(t *Table) error {
 	controlMu.Lock()

@@ -190,11 +190,7 @@ func decodeBackupArn(body []byte) (string, error) {
 		return "", err
 	}
 	var c checker
-	if in.BackupArn == nil {
-		c.fail(nil, "backupArn", cMustNotBeNull)
-	} else {
-		c.checkLen("backupArn", in.BackupArn, 37, 1024)
-	}
+	c.checkRequired("backupArn", in.BackupArn, 37, 1024)
 	if err := c.err(); err != nil {
 		return "", err
 	}
@@ -262,13 +258,7 @@ func opListBackups(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if in.TableName != nil {
 		c.checkTableName("tableName", in.TableName)
 	}
-	if in.Limit != nil {
-		if *in.Limit < 1 {
-			c.fail(*in.Limit, "limit", "Member must have value greater than or equal to 1")
-		} else if *in.Limit > 100 {
-			c.fail(*in.Limit, "limit", "Member must have value less than or equal to 100")
-		}
-	}
+	c.checkLimit(in.Limit, 100)
 	if in.ExclusiveStartBackupArn != nil {
 		c.checkLen("exclusiveStartBackupArn", in.ExclusiveStartBackupArn, 37, 1024)
 	}
@@ -422,11 +412,7 @@ func opRestoreTableFromBackup(n *Node, ctx context.Context, req *wire.Request) (
 	}
 	var c checker
 	c.checkNewTableName("targetTableName", in.TargetTableName)
-	if in.BackupArn == nil {
-		c.fail(nil, "backupArn", cMustNotBeNull)
-	} else {
-		c.checkLen("backupArn", in.BackupArn, 37, 1024)
-	}
+	c.checkRequired("backupArn", in.BackupArn, 37, 1024)
 	in.restoreOverridesIn.constraints(&c)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -442,13 +428,6 @@ func opRestoreTableFromBackup(n *Node, ctx context.Context, req *wire.Request) (
 	if _, exists := n.cat.get(target); exists {
 		return nil, tableAlreadyExists(target)
 	}
-	t := n.restoredTable(&m.Table, target, req.Region, RestoreState{SourceBackupArn: m.Arn, SourceTableArn: m.Table.Arn(),
-		RestoreDateTime: m.Created, BaseArn: m.Arn})
-	if err := in.restoreOverridesIn.apply(n, t); err != nil {
-		return nil, err
-	}
-	if err := n.createRestored(t); err != nil {
-		return nil, err
-	}
-	return n.tableDescriptionJSON("TableDescription", t)
+	return n.restoreInto(&m.Table, target, req.Region, RestoreState{SourceBackupArn: m.Arn, SourceTableArn: m.Table.Arn(),
+		RestoreDateTime: m.Created, BaseArn: m.Arn}, &in.restoreOverridesIn)
 }

@@ -325,16 +325,8 @@ func opExportTableToPointInTime(n *Node, ctx context.Context, req *wire.Request)
 		return nil, err
 	}
 	var c checker
-	if in.TableArn == nil {
-		c.fail(nil, "tableArn", cMustNotBeNull)
-	} else {
-		c.checkLen("tableArn", in.TableArn, 1, 1024)
-	}
-	if in.S3Bucket == nil {
-		c.fail(nil, "s3Bucket", cMustNotBeNull)
-	} else {
-		c.checkLen("s3Bucket", in.S3Bucket, 0, 255)
-	}
+	c.checkRequired("tableArn", in.TableArn, 1, 1024)
+	c.checkRequired("s3Bucket", in.S3Bucket, 0, 255)
 	if in.S3Prefix != nil {
 		c.checkLen("s3Prefix", in.S3Prefix, 0, 1024)
 	}
@@ -939,11 +931,7 @@ func opDescribeExport(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 		return nil, err
 	}
 	var c checker
-	if in.ExportArn == nil {
-		c.fail(nil, "exportArn", cMustNotBeNull)
-	} else {
-		c.checkLen("exportArn", in.ExportArn, 37, 1024)
-	}
+	c.checkRequired("exportArn", in.ExportArn, 37, 1024)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -980,34 +968,33 @@ func pageJobs(all []dataJob, token *string, limit int) ([]dataJob, string) {
 	return all[start:end], next
 }
 
-func opListExports(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+// listJobs decodes a ListExports or ListImports request (page size in
+// member size, lower-camel path sizePath) and returns its page of jobs of
+// kind and the next token.
+func (n *Node) listJobs(body []byte, kind, sizePath string, size func(*listJobsIn) *int64) ([]dataJob, string, error) {
 	var in listJobsIn
-	if err := decode(req.Body, &in); err != nil {
-		return nil, err
+	if err := decode(body, &in); err != nil {
+		return nil, "", err
 	}
 	var c checker
-	if in.TableArn != nil {
-		c.checkLen("tableArn", in.TableArn, 1, 1024)
-	}
-	if m := in.MaxResults; m != nil && (*m < 1 || *m > 25) {
-		if *m < 1 {
-			c.fail(*m, "maxResults", "Member must have value greater than or equal to 1")
-		} else {
-			c.fail(*m, "maxResults", "Member must have value less than or equal to 25")
-		}
-	}
+	c.checkLen("tableArn", in.TableArn, 1, 1024)
+	c.checkRange(sizePath, size(&in), 1, 25)
 	if err := c.err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	limit := 25
-	if in.MaxResults != nil {
-		limit = int(*in.MaxResults)
+	if v := size(&in); v != nil {
+		limit = int(*v)
 	}
-	arn := ""
-	if in.TableArn != nil {
-		arn = *in.TableArn
+	page, next := pageJobs(n.jobs.list(kind, aws.ToString(in.TableArn)), in.NextToken, limit)
+	return page, next, nil
+}
+
+func opListExports(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
+	page, next, err := n.listJobs(req.Body, "export", "maxResults", func(in *listJobsIn) *int64 { return in.MaxResults })
+	if err != nil {
+		return nil, err
 	}
-	page, next := pageJobs(n.jobs.list("export", arn), in.NextToken, limit)
 	type summary struct {
 		ExportArn    string `json:"ExportArn"`
 		ExportStatus string `json:"ExportStatus"`

@@ -573,11 +573,7 @@ func opDescribeImport(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 		return nil, err
 	}
 	var c checker
-	if in.ImportArn == nil {
-		c.fail(nil, "importArn", cMustNotBeNull)
-	} else {
-		c.checkLen("importArn", in.ImportArn, 37, 1024)
-	}
+	c.checkRequired("importArn", in.ImportArn, 37, 1024)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -589,33 +585,10 @@ func opDescribeImport(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 }
 
 func opListImports(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
-	var in listJobsIn
-	if err := decode(req.Body, &in); err != nil {
+	page, next, err := n.listJobs(req.Body, "import", "pageSize", func(in *listJobsIn) *int64 { return in.PageSize })
+	if err != nil {
 		return nil, err
 	}
-	var c checker
-	if in.TableArn != nil {
-		c.checkLen("tableArn", in.TableArn, 1, 1024)
-	}
-	if m := in.PageSize; m != nil && (*m < 1 || *m > 25) {
-		if *m < 1 {
-			c.fail(*m, "pageSize", "Member must have value greater than or equal to 1")
-		} else {
-			c.fail(*m, "pageSize", "Member must have value less than or equal to 25")
-		}
-	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	limit := 25
-	if in.PageSize != nil {
-		limit = int(*in.PageSize)
-	}
-	arn := ""
-	if in.TableArn != nil {
-		arn = *in.TableArn
-	}
-	page, next := pageJobs(n.jobs.list("import", arn), in.NextToken, limit)
 	type summary struct {
 		ImportArn      string            `json:"ImportArn"`
 		ImportStatus   string            `json:"ImportStatus"`

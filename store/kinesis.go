@@ -135,11 +135,7 @@ func decodeKinesisIn(body []byte, needArn bool, cfgPath string) (*kinesisIn, err
 	var c checker
 	c.checkTableName("tableName", in.TableName)
 	if needArn {
-		if in.StreamArn == nil {
-			c.fail(nil, "streamArn", cMustNotBeNull)
-		} else {
-			c.checkLen("streamArn", in.StreamArn, 37, 1024)
-		}
+		c.checkRequired("streamArn", in.StreamArn, 37, 1024)
 	}
 	for _, cfg := range []*kinesisConfigIn{in.EnableKinesisStreamingConfiguration, in.UpdateKinesisStreamingConfiguration} {
 		if cfg != nil {

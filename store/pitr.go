@@ -221,13 +221,7 @@ func opUpdateContinuousBackups(n *Node, ctx context.Context, req *wire.Request) 
 		if s.PointInTimeRecoveryEnabled == nil {
 			c.fail(nil, "pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled", cMustNotBeNull)
 		}
-		if d := s.RecoveryPeriodInDays; d != nil {
-			if *d < 1 {
-				c.fail(*d, "pointInTimeRecoverySpecification.recoveryPeriodInDays", "Member must have value greater than or equal to 1")
-			} else if *d > pitrMaxDays {
-				c.fail(*d, "pointInTimeRecoverySpecification.recoveryPeriodInDays", "Member must have value less than or equal to 35")
-			}
-		}
+		c.checkRange("pointInTimeRecoverySpecification.recoveryPeriodInDays", s.RecoveryPeriodInDays, 1, pitrMaxDays)
 	}
 	if err := c.err(); err != nil {
 		return nil, err
@@ -395,14 +389,7 @@ func opRestoreTableToPointInTime(n *Node, ctx context.Context, req *wire.Request
 	}
 	rs := RestoreState{SourceTableArn: src.Arn(), RestoreDateTime: at, BaseArn: base.Arn, SourceID: src.ID,
 		FromSeq: base.Seq + 1, UntilSeq: max(until, base.Seq+1), Until: at}
-	t := n.restoredTable(src, target, req.Region, rs)
-	if err := in.restoreOverridesIn.apply(n, t); err != nil {
-		return nil, err
-	}
-	if err := n.createRestored(t); err != nil {
-		return nil, err
-	}
-	return n.tableDescriptionJSON("TableDescription", t)
+	return n.restoreInto(src, target, req.Region, rs, &in.restoreOverridesIn)
 }
 
 // replayLog applies the source table's changes numbered rs.FromSeq to

@@ -60,18 +60,31 @@ func (c *checker) checkLen(path string, v *string, lo, hi int) {
 	}
 }
 
-// checkLimit records a range violation of an optional Limit.
-func (c *checker) checkLimit(v *int64, hi int64) {
+// checkRequired records that a required string is absent, or violates its
+// length constraint.
+func (c *checker) checkRequired(path string, v *string, lo, hi int) {
+	if v == nil {
+		c.fail(nil, path, cMustNotBeNull)
+		return
+	}
+	c.checkLen(path, v, lo, hi)
+}
+
+// checkRange records a range violation of an optional number.
+func (c *checker) checkRange(path string, v *int64, lo, hi int64) {
 	if v == nil {
 		return
 	}
-	if *v < 1 {
-		c.fail(v, "limit", "Member must have value greater than or equal to 1")
+	if *v < lo {
+		c.fail(v, path, "Member must have value greater than or equal to "+strconv.FormatInt(lo, 10))
 	}
 	if *v > hi {
-		c.fail(v, "limit", "Member must have value less than or equal to "+strconv.FormatInt(hi, 10))
+		c.fail(v, path, "Member must have value less than or equal to "+strconv.FormatInt(hi, 10))
 	}
 }
+
+// checkLimit records a range violation of an optional Limit.
+func (c *checker) checkLimit(v *int64, hi int64) { c.checkRange("limit", v, 1, hi) }
 
 // lookupStream resolves a stream ARN.
 func (n *Node) lookupStream(arn string) (*streamMeta, error) {
@@ -208,10 +221,7 @@ func opDescribeStream(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 		return nil, err
 	}
 	var c checker
-	if in.StreamArn == nil {
-		c.fail(nil, "streamArn", cMustNotBeNull)
-	}
-	c.checkLen("streamArn", in.StreamArn, 37, 1024)
+	c.checkRequired("streamArn", in.StreamArn, 37, 1024)
 	c.checkLimit(in.Limit, streamsPageLimit)
 	c.checkLen("exclusiveStartShardId", in.ExclusiveStartShardId, 28, 65)
 	if f := in.ShardFilter; f != nil {
@@ -360,14 +370,8 @@ func opGetShardIterator(n *Node, ctx context.Context, req *wire.Request) ([]byte
 		return nil, err
 	}
 	var c checker
-	if in.StreamArn == nil {
-		c.fail(nil, "streamArn", cMustNotBeNull)
-	}
-	c.checkLen("streamArn", in.StreamArn, 37, 1024)
-	if in.ShardId == nil {
-		c.fail(nil, "shardId", cMustNotBeNull)
-	}
-	c.checkLen("shardId", in.ShardId, 28, 65)
+	c.checkRequired("streamArn", in.StreamArn, 37, 1024)
+	c.checkRequired("shardId", in.ShardId, 28, 65)
 	switch t := in.ShardIteratorType; {
 	case t == nil:
 		c.fail(nil, "shardIteratorType", cMustNotBeNull)
@@ -439,10 +443,7 @@ func opGetRecords(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		return nil, err
 	}
 	var c checker
-	if in.ShardIterator == nil {
-		c.fail(nil, "shardIterator", cMustNotBeNull)
-	}
-	c.checkLen("shardIterator", in.ShardIterator, 1, 2048)
+	c.checkRequired("shardIterator", in.ShardIterator, 1, 2048)
 	c.checkLimit(in.Limit, getRecordsMax)
 	if err := c.err(); err != nil {
 		return nil, err
