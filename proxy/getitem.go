@@ -227,63 +227,34 @@ func (m *projMemo) size() (entries, bytes int) {
 }
 
 // buildProjection validates a projection as the backend does for GetItem
-// (BatchGetItem's KeysAndAttributes follow the same rules): the checks of
-// the expression parameters, the placeholders and the projection itself.
+// (BatchGetItem's KeysAndAttributes follow the same rules), through the
+// storage node's own rules (expr.ReadProjection) read by the same JSON
+// reader, then the key-path check against s.
 func buildProjection(s *schema, projRaw, namesRaw, atgRaw []byte) *projection {
 	pr := &projection{s: s}
+	var text *string
 	var names map[string]string
-	if namesRaw != nil {
-		if err := ddb.Unmarshal(namesRaw, &names); err != nil {
-			return pr
-		}
-	}
 	var atg []string
-	if atgRaw != nil {
-		if err := ddb.Unmarshal(atgRaw, &atg); err != nil {
-			return pr
-		}
-		if len(atg) < 1 || len(atg) > ddb.MaxAttributesToGet {
-			return pr
-		}
-		seen := make(map[string]bool, len(atg))
-		for _, a := range atg {
-			if seen[a] {
-				return pr
-			}
-			seen[a] = true
-		}
-	}
-	if projRaw != nil && atgRaw != nil {
-		return pr
-	}
-	if namesRaw != nil && projRaw == nil {
-		return pr
-	}
-	if projRaw != nil {
-		var text string
-		if err := ddb.Unmarshal(projRaw, &text); err != nil {
-			return pr
-		}
-		attrs := expr.NewAttrs(names, nil)
-		if names != nil {
-			if err := attrs.Validate(); err != nil {
+	for _, m := range []struct {
+		raw []byte
+		dst any
+	}{{projRaw, &text}, {namesRaw, &names}, {atgRaw, &atg}} {
+		if m.raw != nil {
+			if err := ddb.Unmarshal(m.raw, m.dst); err != nil {
 				return pr
 			}
 		}
-		paths, err := expr.ParseProjection(text, attrs)
-		if err != nil {
-			return pr
-		}
-		if err := attrs.CheckUnused(); err != nil {
-			return pr
-		}
-		if expr.CheckKeyPaths(paths, []string{s.hash, s.rng}, s.indexKeys) != nil {
-			return pr
-		}
-		pr.paths = paths
-	} else {
-		pr.paths = expr.AttributesToGet(atg)
 	}
+	paths, err := expr.ReadProjection(text, names, atg)
+	if err != nil || paths == nil {
+		// No projection after all (members given as null) is left to the
+		// backend too: rare, and not worth a second code path.
+		return pr
+	}
+	if text != nil && expr.CheckKeyPaths(paths, []string{s.hash, s.rng}, s.indexKeys) != nil {
+		return pr
+	}
+	pr.paths = paths
 	pr.valid = true
 	top := make([]string, 0, len(pr.paths))
 	for _, path := range pr.paths {

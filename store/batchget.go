@@ -134,22 +134,12 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 			nil, ti.ExpressionAttributeNames != nil, false); err != nil {
 			return nil, nil, err
 		}
-		if len(ti.AttributesToGet) > 1 {
-			if d, ok := itemDuplicate(ti.AttributesToGet); ok {
-				return nil, nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
-			}
-		}
 		bt := &batchGetTable{name: name, in: ti, consistent: ti.ConsistentRead != nil && bool(*ti.ConsistentRead)}
-		if ti.ProjectionExpression != nil || ti.ExpressionAttributeNames != nil {
-			ex, err := itemParseExprs(ti.ExpressionAttributeNames, nil, false,
-				itemExprText{"ProjectionExpression", ti.ProjectionExpression})
-			if err != nil {
-				return nil, nil, err
-			}
-			bt.paths = ex.proj
-		} else if ti.AttributesToGet != nil {
-			bt.paths = expr.AttributesToGet(ti.AttributesToGet)
+		paths, err := expr.ReadProjection(ti.ProjectionExpression, ti.ExpressionAttributeNames, ti.AttributesToGet)
+		if err != nil {
+			return nil, nil, err
 		}
+		bt.paths = paths
 		seen := make(map[string]bool, len(ti.Keys))
 		for _, k := range ti.Keys {
 			if k != nil {

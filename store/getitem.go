@@ -65,35 +65,13 @@ func parseGetItem(body []byte) (*getItemRequest, error) {
 	if err := itemValueProblem(in.Key.Item); err != nil {
 		return nil, err
 	}
-	if len(in.AttributesToGet) > 1 {
-		if d, ok := itemDuplicate(in.AttributesToGet); ok {
-			return nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
-		}
+	paths, err := expr.ReadProjection(in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet)
+	if err != nil {
+		return nil, err
 	}
-	if in.ProjectionExpression != nil || in.ExpressionAttributeNames != nil {
-		ex, err := itemParseExprs(in.ExpressionAttributeNames, nil, false,
-			itemExprText{"ProjectionExpression", in.ProjectionExpression})
-		if err != nil {
-			return nil, err
-		}
-		r.paths = ex.proj
-	} else if in.AttributesToGet != nil {
-		r.paths = expr.AttributesToGet(in.AttributesToGet)
-	}
+	r.paths = paths
 	r.consistent = in.ConsistentRead != nil && bool(*in.ConsistentRead)
 	return r, nil
-}
-
-// itemDuplicate returns the first element of xs that repeats an earlier one.
-func itemDuplicate(xs []string) (string, bool) {
-	seen := make(map[string]struct{}, len(xs))
-	for _, x := range xs {
-		if _, ok := seen[x]; ok {
-			return x, true
-		}
-		seen[x] = struct{}{}
-	}
-	return "", false
 }
 
 func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {

@@ -105,7 +105,7 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		}
 	}
 	if len(in.AttributesToGet) > 1 {
-		if d, ok := itemDuplicate(in.AttributesToGet); ok {
+		if d, ok := expr.Duplicate(in.AttributesToGet); ok {
 			return nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
 		}
 	}

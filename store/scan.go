@@ -90,7 +90,7 @@ func parseScan(body []byte) (*scanRequest, error) {
 		return nil, err
 	}
 	if len(in.AttributesToGet) > 1 {
-		if d, ok := itemDuplicate(in.AttributesToGet); ok {
+		if d, ok := expr.Duplicate(in.AttributesToGet); ok {
 			return nil, ddb.Validation(itemMsgInvalidParams + "Duplicate value in attribute name: " + d)
 		}
 	}

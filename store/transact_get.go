@@ -96,14 +96,11 @@ func parseTransactGet(body []byte) (*txGetIn, []*txGet, error) {
 			return nil, nil, err
 		}
 		g := &txGet{in: a}
-		if a.ProjectionExpression != nil || a.ExpressionAttributeNames != nil {
-			ex, err := itemParseExprs(a.ExpressionAttributeNames, nil, false,
-				itemExprText{"ProjectionExpression", a.ProjectionExpression})
-			if err != nil {
-				return nil, nil, err
-			}
-			g.paths = ex.proj
+		paths, err := expr.ReadProjection(a.ProjectionExpression, a.ExpressionAttributeNames, nil)
+		if err != nil {
+			return nil, nil, err
 		}
+		g.paths = paths
 		gets[i] = g
 	}
 	return in, gets, nil
