@@ -503,7 +503,11 @@ func AccessDenied(principal, action, resource string, d Decision, deniedBy strin
 	}
 	msg := "User: " + principal + " is not authorized to perform: " + action + " on resource: " + resource
 	if d == ExplicitDeny {
-		msg += " with an explicit deny in a " + deniedBy
+		article := " a "
+		if strings.HasPrefix(deniedBy, "identity") {
+			article = " an "
+		}
+		msg += " with an explicit deny in" + article + deniedBy
 	} else {
 		msg += " because no identity-based policy allows the " + action + " action"
 	}

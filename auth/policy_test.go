@@ -81,7 +81,7 @@ func TestAccessDeniedMessages(t *testing.T) {
 	f(AccessDenied("arn:aws:iam::1:user/u", "dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t", ImplicitDeny, ""),
 		"User: arn:aws:iam::1:user/u is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:1:table/t because no identity-based policy allows the dynamodb:GetItem action")
 	f(AccessDenied("arn:aws:iam::1:user/u", "dynamodb:DeleteTable", "arn:aws:dynamodb:us-east-1:1:table/t", ExplicitDeny, "identity-based policy"),
-		"User: arn:aws:iam::1:user/u is not authorized to perform: dynamodb:DeleteTable on resource: arn:aws:dynamodb:us-east-1:1:table/t with an explicit deny in a identity-based policy")
+		"User: arn:aws:iam::1:user/u is not authorized to perform: dynamodb:DeleteTable on resource: arn:aws:dynamodb:us-east-1:1:table/t with an explicit deny in an identity-based policy")
 	f(AccessDenied("arn:aws:iam::1:user/u", "dynamodb:ListTables", "", ImplicitDeny, ""),
 		"User: arn:aws:iam::1:user/u is not authorized to perform: dynamodb:ListTables on resource: * because no identity-based policy allows the dynamodb:ListTables action")
 }

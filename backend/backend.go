@@ -5,7 +5,11 @@
 // without importing each other.
 package backend
 
-import "context"
+import (
+	"context"
+
+	"github.com/dynax/dynax/auth"
+)
 
 // Call is one DynamoDB API call sent to a backend.
 type Call struct {
@@ -18,6 +22,13 @@ type Call struct {
 	Region, AccessKey string
 	// RequestID is the caller's x-amzn-RequestId, for logs.
 	RequestID string
+	// Principal is the authenticated caller of a request passed through
+	// on its behalf (nil for the proxy's own calls, and with --auth off).
+	// An in-process storage node authorizes it again; remote backends
+	// never see it (the proxy signs as itself).
+	Principal *auth.Principal
+	// SourceIP is the caller's address, with Principal.
+	SourceIP string
 }
 
 // Backend answers DynamoDB API calls: the in-process storage node, a remote

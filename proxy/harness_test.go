@@ -45,6 +45,10 @@ type envOpts struct {
 	wrap   func(Backend) Backend // wraps the backend (fault injection)
 	clock  bool                  // inject a manual clock
 	store  func(*store.Options)  // adjusts the store's options
+	// http adjusts the remote backend's options.
+	http func(*HTTPOptions)
+	// storeServer adjusts the store's listener (e.g. its Verifier).
+	storeServer func(*wire.Server, *store.Node)
 }
 
 // testClock is a manual clock for TTL tests.
@@ -83,13 +87,20 @@ func newEnv(t testing.TB, eo envOpts) *testEnv {
 		t.Fatal(err)
 	}
 	ssrv := wire.NewServer(n, quiet)
+	if eo.storeServer != nil {
+		eo.storeServer(ssrv, n)
+	}
 	go func() { _ = ssrv.Serve(sln) }()
 	e.storeURL = "http://" + sln.Addr().String()
 
 	var be Backend = &StoreBackend{Node: n, Logger: quiet}
 	var hb *HTTPBackend
 	if eo.remote {
-		if hb, err = NewHTTPBackend(HTTPOptions{URL: e.storeURL, Timeout: 5 * time.Second}); err != nil {
+		ho := HTTPOptions{URL: e.storeURL, Timeout: 5 * time.Second}
+		if eo.http != nil {
+			eo.http(&ho)
+		}
+		if hb, err = NewHTTPBackend(ho); err != nil {
 			t.Fatal(err)
 		}
 		be = hb

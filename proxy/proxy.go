@@ -20,6 +20,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/dynax/dynax/auth"
 	"github.com/dynax/dynax/cache"
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
@@ -54,6 +55,12 @@ type Options struct {
 	// checked again in the background (DescribeTable). Default 1 minute;
 	// negative: never.
 	SchemaTTL time.Duration
+	// Guard, when set, turns on --auth sigv4: every request's signature is
+	// verified against Guard.Verifier's keys and the request authorized
+	// (identity and resource policies, row-level conditions) before the
+	// cache is consulted (auth.go). Default nil: any well-formed signature
+	// is accepted.
+	Guard *auth.Guard
 	// Logger receives warnings and internal errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time (tests). Default time.Now.
@@ -139,6 +146,12 @@ func New(opts Options) (*Proxy, error) {
 	p.projs.m = map[string]*projection{}
 	p.projs.seed = maphash.MakeSeed()
 	p.wire = wire.NewServer(p, opts.Logger)
+	if opts.Guard != nil {
+		if opts.Guard.Verifier == nil {
+			return nil, errors.New("proxy: Options.Guard needs a Verifier")
+		}
+		p.wire.Verifier = opts.Guard.Verifier
+	}
 	return p, nil
 }
 
@@ -217,6 +230,11 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 			}
 		}
 	}()
+	if req.Principal != nil && p.opts.Guard != nil && req.Prefix != wire.PrefixFeed {
+		if err := p.authorize(ctx, req); err != nil {
+			return nil, err
+		}
+	}
 	if req.Prefix != wire.PrefixDynamoDB {
 		return p.forward(ctx, req)
 	}
@@ -267,12 +285,16 @@ func (p *Proxy) call(ctx context.Context, c *Call) (int, []byte, error) {
 }
 
 // callReq sends the caller's request (or body, when non-nil) to the backend.
+// The caller's principal goes with the request only when it is sent
+// unchanged: a rewritten body (a whole item fetched to be cached) is the
+// proxy's own call, which it authorized on the caller's terms already.
 func (p *Proxy) callReq(ctx context.Context, req *wire.Request, body []byte) (int, []byte, error) {
+	c := &Call{Prefix: req.Prefix, Operation: req.Operation, Body: body,
+		Region: req.Region, AccessKey: req.AccessKey, RequestID: req.RequestID}
 	if body == nil {
-		body = req.Body
+		c.Body, c.Principal, c.SourceIP = req.Body, req.Principal, req.SourceIP
 	}
-	return p.call(ctx, &Call{Prefix: req.Prefix, Operation: req.Operation, Body: body,
-		Region: req.Region, AccessKey: req.AccessKey, RequestID: req.RequestID})
+	return p.call(ctx, c)
 }
 
 // errBackend answers a call the backend did not answer.

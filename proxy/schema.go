@@ -21,6 +21,9 @@ type schema struct {
 	hash, rng    string   // rng is "" for a hash-only table
 	hashT, rngT  ddb.Type // S, N or B
 	indexKeys    []string // key attributes of secondary indexes
+	// indexHash holds each index's partition key attributes (for
+	// dynamodb:LeadingKeys of index Queries).
+	indexHash map[string][]string
 	learned      time.Time
 	indexesByKey map[string]struct{}
 	// uses counts lookups, so the freshness check reads the clock only
@@ -278,7 +281,10 @@ type describeOut struct {
 		KeySchema            []keyElem
 		AttributeDefinitions []struct{ AttributeName, AttributeType string }
 		GlobalSecondaryIndexes,
-		LocalSecondaryIndexes []struct{ KeySchema []keyElem }
+		LocalSecondaryIndexes []struct {
+			IndexName string
+			KeySchema []keyElem
+		}
 	}
 }
 
@@ -347,11 +353,19 @@ func parseDescribe(out []byte) (*schema, error) {
 			}
 		}
 	}
-	for _, ix := range d.Table.GlobalSecondaryIndexes {
-		add(ix.KeySchema)
-	}
-	for _, ix := range d.Table.LocalSecondaryIndexes {
-		add(ix.KeySchema)
+	s.indexHash = map[string][]string{}
+	for _, ixs := range [][]struct {
+		IndexName string
+		KeySchema []keyElem
+	}{d.Table.GlobalSecondaryIndexes, d.Table.LocalSecondaryIndexes} {
+		for _, ix := range ixs {
+			add(ix.KeySchema)
+			for _, k := range ix.KeySchema {
+				if strings.EqualFold(k.KeyType, "HASH") {
+					s.indexHash[ix.IndexName] = append(s.indexHash[ix.IndexName], k.AttributeName)
+				}
+			}
+		}
 	}
 	return s, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
+	"github.com/dynax/dynax/auth"
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/model"
 	"github.com/dynax/dynax/ddb/wire"
@@ -85,6 +86,13 @@ type Options struct {
 	// crashable or fault-injecting file systems (vfs.NewMem,
 	// vfs.NewCrashableMem, errorfs) to lose unsynced data or fail I/O.
 	FS vfs.FS
+	// Users are the access keys of `--auth sigv4` (the credentials file).
+	// When set, requests whose listener verified their signature
+	// (wire.Request.Principal) are authorized against the users' identity
+	// policies and the resource policies; calls without a principal (in
+	// process, from a proxy that authorized them) are not. Default nil:
+	// no authorization.
+	Users *auth.Users
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -166,6 +174,9 @@ type Node struct {
 	marks  txnMarks
 	idem   idemStore // ClientRequestToken table of TransactWriteItems
 
+	guard    *auth.Guard // nil: no authorization
+	policies parsedPolicies
+
 	stop      chan struct{} // closed by Close: background jobs end
 	bg        sync.WaitGroup
 	closeOnce sync.Once
@@ -195,6 +206,9 @@ func Open(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
 	n := &Node{opts: opts, db: db, log: opts.Logger, wopts: pebble.Sync, stop: make(chan struct{})}
+	if opts.Users != nil {
+		n.guard = &auth.Guard{Verifier: auth.NewVerifier(opts.Users, auth.Options{}), Policies: n, Account: opts.Account}
+	}
 	if opts.NoSync {
 		n.wopts = pebble.NoSync
 	}
@@ -352,6 +366,11 @@ func (n *Node) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte
 		// named after the Java type it binds to. The operation then decodes
 		// and validates.
 		if err := model.Bind(req.Operation, req.Body); err != nil {
+			return nil, err
+		}
+	}
+	if req.Principal != nil && n.guard != nil && req.Prefix != wire.PrefixFeed {
+		if err := n.authorize(req); err != nil {
 			return nil, err
 		}
 	}

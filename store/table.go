@@ -39,6 +39,10 @@ type Table struct {
 
 	// Tags of the table.
 	Tags []Tag `json:"tags,omitempty"`
+
+	// Policies are the resource-based policies of the table ("") and of
+	// its streams (by stream label), respolicy.go.
+	Policies map[string]*StoredPolicy `json:"policies,omitempty"`
 }
 
 // KeySchemaElement is one element of a KeySchema.

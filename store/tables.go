@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -594,6 +595,13 @@ func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 	}
 	if t.Region == "" {
 		t.Region = wire.DefaultRegion
+	}
+	if in.ResourcePolicy != nil {
+		// Applied at once, as DynamoDB applies CreateTable's policy.
+		if err := checkPolicyDocument(*in.ResourcePolicy); err != nil {
+			return nil, err
+		}
+		t.Policies = map[string]*StoredPolicy{"": {Document: *in.ResourcePolicy, Revision: strconv.FormatInt(now.UnixNano(), 10)}}
 	}
 	d := &t.Desc
 	ppr := in.BillingMode != nil && *in.BillingMode == billingPayPerRequest

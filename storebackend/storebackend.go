@@ -36,7 +36,7 @@ func (s *Backend) Do(ctx context.Context, c *backend.Call) (int, []byte, error) 
 		region = wire.DefaultRegion
 	}
 	req := wire.Request{Prefix: c.Prefix, Operation: c.Operation, Body: c.Body, Region: region,
-		AccessKey: c.AccessKey, RequestID: c.RequestID}
+		AccessKey: c.AccessKey, RequestID: c.RequestID, Principal: c.Principal, SourceIP: c.SourceIP}
 	out, err := s.Node.ServeDynamoDB(ctx, &req)
 	if err == nil {
 		return 200, out, nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -149,6 +148,8 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	var ff feedFlags
 	ff.register(fs)
 	ff.registerStreams(fs)
+	var sec securityFlags
+	sec.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -162,6 +163,9 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 2
 	}
 	opts, err := cf.options()
+	if err == nil {
+		err = sec.load()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax proxy:", err)
 		return 2
@@ -194,6 +198,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	defer be.Close()
 	opts.Backend = be
 	opts.Logger = log
+	opts.Guard = sec.guard(nil, "")
 	if os.Getenv(testSkipInvalidationsEnv) == "1" {
 		// Test only: breaks coherence on purpose (cmd/dynax/chaos_test.go).
 		opts.TestSkipClusterInvalidations = true
@@ -224,7 +229,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 1
 	}
 	defer cr.Close()
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := sec.listen(*listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", *listen, "err", err)
 		return 1
@@ -232,7 +237,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	srv := p.Server()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	log.Info("dynax proxy listening", "addr", ln.Addr().String(), "endpoint", "http://"+ln.Addr().String(),
+	log.Info("dynax proxy listening", "addr", ln.Addr().String(), "endpoint", sec.scheme()+"://"+ln.Addr().String(), "auth", sec.mode,
 		"backend", *backend, "signed", doSign, "item_ttl", opts.ItemTTL, "query_ttl", opts.QueryTTL,
 		"cache_size", formatBytes(opts.CacheBytes), "query_invalidation", opts.Invalidation.String())
 	return waitAndStop(log, done, srv)

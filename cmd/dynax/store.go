@@ -41,6 +41,8 @@ type storeFlags struct {
 	kmsKeyFile      string
 	feedRetention   time.Duration
 	logTrimInterval time.Duration
+	// Authentication, TLS, audit (security.go).
+	sec securityFlags
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
@@ -58,6 +60,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint for exports and imports, used through the AWS credentials chain (default \"\": buckets are directories under <data-dir>/s3/)")
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
 	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this 32-byte master key (raw, or 64 hex digits); the same key is needed to open it again (default \"\": not encrypted)")
+	f.sec.register(fs)
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
@@ -69,6 +72,10 @@ func runStore(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintln(stderr, "dynax store:", err)
+		return 2
+	}
+	if err := f.sec.load(); err != nil {
 		fmt.Fprintln(stderr, "dynax store:", err)
 		return 2
 	}
@@ -101,6 +108,9 @@ the proxy's Prometheus metrics.`, stderr)
 	if err == nil {
 		err = ff.check()
 	}
+	if err == nil {
+		err = f.sec.load()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
@@ -119,6 +129,7 @@ the proxy's Prometheus metrics.`, stderr)
 	defer func() { code = closeNode(log, node, code) }()
 	opts.Backend = &storebackend.Backend{Node: node, Logger: log}
 	opts.Logger = log
+	opts.Guard = f.sec.guard(node, f.account)
 	p, err := proxy.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
@@ -139,14 +150,14 @@ the proxy's Prometheus metrics.`, stderr)
 		return 1
 	}
 	defer cr.Close()
-	ln, err := net.Listen("tcp", f.listen)
+	ln, err := f.sec.listen(f.listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
 		return 1
 	}
 	var sln net.Listener
 	if *storeListen != "" {
-		if sln, err = net.Listen("tcp", *storeListen); err != nil {
+		if sln, err = f.sec.listen(*storeListen); err != nil {
 			ln.Close()
 			log.Error("cannot listen", "addr", *storeListen, "err", err)
 			return 1
@@ -156,11 +167,12 @@ the proxy's Prometheus metrics.`, stderr)
 	psrv := p.Server()
 	go func() { done <- psrv.Serve(ln) }()
 	srvs := []*fasthttp.Server{psrv}
-	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", "http://"+ln.Addr().String(), "data_dir", f.dataDir,
+	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "data_dir", f.dataDir, "auth", f.sec.mode,
 		"item_ttl", opts.ItemTTL, "query_ttl", opts.QueryTTL, "cache_size", formatBytes(opts.CacheBytes),
 		"query_invalidation", opts.Invalidation.String())
 	if sln != nil {
 		ssrv := wire.NewServer(node, log)
+		ssrv.Verifier = node.Verifier()
 		go func() { done <- ssrv.Serve(sln) }()
 		defer func() {
 			if err := ssrv.Shutdown(); err != nil {
@@ -168,7 +180,7 @@ the proxy's Prometheus metrics.`, stderr)
 				code = max(code, 1)
 			}
 		}()
-		log.Info("storage node listening (uncached)", "store_addr", sln.Addr().String(), "store_endpoint", "http://"+sln.Addr().String())
+		log.Info("storage node listening (uncached)", "store_addr", sln.Addr().String(), "store_endpoint", f.sec.scheme()+"://"+sln.Addr().String())
 	}
 	return waitAndStop(log, done, srvs...)
 }
@@ -207,6 +219,7 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 		S3Endpoint:          f.s3Endpoint,
 		S3PathStyle:         f.s3PathStyle,
 		KinesisEndpoint:     f.kinesisEndpoint,
+		Users:               f.sec.users,
 		Logger:              log,
 	})
 }
@@ -225,15 +238,16 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		return 1
 	}
 	defer func() { code = closeNode(log, node, code) }()
-	ln, err := net.Listen("tcp", f.listen)
+	ln, err := f.sec.listen(f.listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
 		return 1
 	}
 	srv := wire.NewServer(node, log)
+	srv.Verifier = node.Verifier()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", "http://"+ln.Addr().String())
+	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -32,6 +32,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/dynax/dynax/auth"
 	"github.com/dynax/dynax/ddb"
 )
 
@@ -67,6 +68,14 @@ type Request struct {
 	Header *fasthttp.RequestHeader
 	// RespHeader lets the handler add response headers (e.g. x-dynax-cache).
 	RespHeader *fasthttp.ResponseHeader
+	// Principal is the caller that Server.Verifier authenticated; nil when
+	// the server verifies no signatures (--auth off) or for calls made in
+	// process on a caller's behalf after it was authorized.
+	Principal *auth.Principal
+	// SourceIP is the caller's address without port ("" in process).
+	SourceIP string
+	// Secure tells whether the request came over TLS.
+	Secure bool
 }
 
 // Passthrough is an answer produced elsewhere (a proxy's backend) that is
@@ -98,6 +107,10 @@ type Server struct {
 	Handler Handler
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
+	// Verifier, when set, authenticates every request's SigV4 signature
+	// (after the shape checks, before the operation) and puts the caller
+	// in Request.Principal; nil accepts any well-formed signature.
+	Verifier *auth.Verifier
 
 	srv *fasthttp.Server
 }
@@ -228,6 +241,7 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		ct = bytes.TrimSpace(ct[:i])
 	}
 	body := ctx.Request.Body()
+	raw := body // what was signed: the body before inflation
 	if len(body) > MaxBodyBytes {
 		// Too large is answered before anything else is looked at,
 		// whatever the method's body claims to be.
@@ -276,13 +290,27 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		s.writeError(ctx, respCT, aerr)
 		return
 	}
+	var principal *auth.Principal
+	if s.Verifier != nil {
+		ar := authRequest(ctx, raw)
+		p, err := s.Verifier.Verify(ctx, &ar)
+		if err != nil {
+			de, _ := ddb.AsError(err)
+			s.writeError(ctx, respCT, de)
+			return
+		}
+		principal = p
+	}
 	if len(body) == 0 {
 		s.writeError(ctx, respCT, &ddb.Error{Status: 400, Type: ddb.NSService + "SerializationException"})
 		return
 	}
 
 	req := Request{Prefix: prefix, Operation: op, Body: body, Region: region, AccessKey: access, RequestID: reqID,
-		Header: &ctx.Request.Header, RespHeader: &ctx.Response.Header}
+		Header: &ctx.Request.Header, RespHeader: &ctx.Response.Header, Principal: principal, Secure: ctx.IsTLS()}
+	if principal != nil {
+		req.SourceIP = ctx.RemoteIP().String()
+	}
 	out, err := s.Handler.ServeDynamoDB(ctx, &req)
 	if err != nil {
 		if p, ok := err.(*Passthrough); ok {
@@ -298,6 +326,18 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	s.writeBody(ctx, 200, respCT, out)
+}
+
+// authRequest is what signature verification needs of a request: method,
+// path, query, host, headers and the body as sent.
+func authRequest(ctx *fasthttp.RequestCtx, body []byte) auth.Request {
+	r := auth.Request{Method: string(ctx.Method()), Path: string(ctx.Path()), RawQuery: string(ctx.URI().QueryString()),
+		Host: string(ctx.Host()), Body: body}
+	r.Headers = make([]auth.Header, 0, ctx.Request.Header.Len())
+	for k, v := range ctx.Request.Header.All() {
+		r.Headers = append(r.Headers, auth.Header{Name: string(k), Value: string(v)})
+	}
+	return r
 }
 
 func splitTarget(t []byte) (prefix, op string) {
