@@ -17,13 +17,13 @@ import (
 // item keys) and the key attributes of its indexes (to check projections
 // as the backend does).
 type schema struct {
-	table        string
-	hash, rng    string   // rng is "" for a hash-only table
-	hashT, rngT  ddb.Type // S, N or B
-	indexKeys    []string // key attributes of secondary indexes
+	table       string
+	hash, rng   string   // rng is "" for a hash-only table
+	hashT, rngT ddb.Type // S, N or B
+	indexKeys   []string // key attributes of secondary indexes
 	// indexHash holds each index's partition key attributes (for
 	// dynamodb:LeadingKeys of index Queries).
-	indexHash map[string][]string
+	indexHash    map[string][]string
 	learned      time.Time
 	indexesByKey map[string]struct{}
 	// uses counts lookups, so the freshness check reads the clock only
