@@ -94,7 +94,16 @@ func Facts(prefix, op string, body []byte, sc Scope, schemas Schemas) ([]Check, 
 	}
 	action := "dynamodb:" + op
 	switch op {
-	case "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan":
+	case "GetItem":
+		if c, ok := getItemFacts(body, sc, schemas); ok {
+			return []Check{c}, nil
+		}
+		var r itemReq
+		if err := ddb.Unmarshal(body, &r); err != nil {
+			return nil, err
+		}
+		return []Check{itemCheck(action, &r, sc, schemas, "")}, nil
+	case "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan":
 		var r itemReq
 		if err := ddb.Unmarshal(body, &r); err != nil {
 			return nil, err
@@ -338,8 +347,19 @@ func keyText(v ddb.Value) string {
 	return ""
 }
 
+// attrNames adds the attribute names of an item, in sorted order so that
+// checks are deterministic.
 func (b *keys) attrNames(item ddb.Item) {
+	if len(item) == 0 {
+		return
+	}
+	var buf [4]string
+	names := buf[:0]
 	for name := range item {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		b.add(KeyAttributes, name)
 	}
 }

@@ -43,36 +43,36 @@ type Caller struct {
 // is not. A principal without identity policies may do everything a
 // resource policy does not explicitly deny.
 func (g *Guard) Authorize(c *Caller, checks []Check) error {
-	now := time.Now
-	if g.Now != nil {
-		now = g.Now
-	}
-	t := now().UTC()
-	global := map[string][]string{
-		"aws:currenttime":     {t.Format(time.RFC3339)},
-		"aws:epochtime":       {strconv.FormatInt(t.Unix(), 10)},
-		"aws:securetransport": {strconv.FormatBool(c.Secure)},
-	}
-	if c.SourceIP != "" {
-		global["aws:sourceip"] = []string{c.SourceIP}
-	}
 	arn := g.principalARN(c.Principal)
-	global["aws:principalarn"] = []string{arn}
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.Contains(arn, ":user/") {
-		global["aws:username"] = []string{arn[i+1:]}
+	// The global keys are computed when a condition asks for them.
+	global := func(key string) ([]string, bool) {
+		switch key {
+		case "aws:currenttime", "aws:epochtime":
+			now := time.Now
+			if g.Now != nil {
+				now = g.Now
+			}
+			t := now().UTC()
+			if key == "aws:epochtime" {
+				return []string{strconv.FormatInt(t.Unix(), 10)}, true
+			}
+			return []string{t.Format(time.RFC3339)}, true
+		case "aws:securetransport":
+			return []string{strconv.FormatBool(c.Secure)}, true
+		case "aws:sourceip":
+			return []string{c.SourceIP}, c.SourceIP != ""
+		case "aws:principalarn":
+			return []string{arn}, true
+		case "aws:username":
+			if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.Contains(arn, ":user/") {
+				return []string{arn[i+1:]}, true
+			}
+		}
+		return nil, false
 	}
 	for i := range checks {
 		ck := &checks[i]
-		keys := ck.Keys
-		if keys == nil {
-			keys = map[string][]string{}
-		}
-		for k, v := range global {
-			if _, ok := keys[k]; !ok {
-				keys[k] = v
-			}
-		}
-		ctx := &Context{Principal: arn, Action: ck.Action, Resources: ck.Resources, Keys: keys}
+		ctx := Context{Principal: arn, Action: ck.Action, Resources: ck.Resources, Keys: ck.Keys, Global: global}
 		var resource *Policy
 		if g.Policies != nil && len(ck.Resources) > 0 && ck.Resources[0] != "*" {
 			resource = g.Policies.ResourcePolicy(ck.Resources[0])
@@ -81,7 +81,7 @@ func (g *Guard) Authorize(c *Caller, checks []Check) error {
 		if len(identity) == 0 {
 			identity = allowAll
 		}
-		d, by := Evaluate(identity, resource, ctx)
+		d, by := Evaluate(identity, resource, &ctx)
 		if d != Allowed {
 			res := ""
 			if len(ck.Resources) > 0 {
@@ -102,6 +102,9 @@ var allowAll = []*Policy{{Version: "2012-10-17", Statements: []Statement{{Allow:
 func (g *Guard) principalARN(p *Principal) string {
 	if p.ARN != "" {
 		return p.ARN
+	}
+	if g.Account == "" {
+		return "arn:aws:iam::000000000000:user/" + p.AccessKeyID
 	}
 	account := g.Account
 	if account == "" {

@@ -242,6 +242,9 @@ type Context struct {
 	// Keys holds the request's condition keys (lower-cased names, e.g.
 	// "dynamodb:leadingkeys", "aws:sourceip"), each with its values.
 	Keys map[string][]string
+	// Global, when set, supplies the keys Keys lacks (the aws:* keys of
+	// the caller and the time), computed only when a condition asks.
+	Global func(key string) ([]string, bool)
 }
 
 // Decision is the outcome of an evaluation.
@@ -331,7 +334,7 @@ func (s *Statement) applies(ctx *Context) bool {
 		}
 	}
 	for i := range s.Conditions {
-		if !s.Conditions[i].holds(ctx.Keys) {
+		if !s.Conditions[i].holds(ctx) {
 			return false
 		}
 	}
@@ -350,14 +353,27 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 // globMatch matches s against p, where * matches any run and ? one
 // character.
 func globMatch(p, s string, fold bool) bool {
-	if fold {
-		p, s = strings.ToLower(p), strings.ToLower(s)
+	// Iterative matching with backtracking on the last star; fold compares
+	// ASCII letters case-insensitively (IAM actions), without allocating.
+	eq := func(a, b byte) bool {
+		if a == b {
+			return true
+		}
+		if !fold {
+			return false
+		}
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		return a == b
 	}
-	// Iterative matching with backtracking on the last star.
 	pi, si, star, mark := 0, 0, -1, 0
 	for si < len(s) {
 		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+		case pi < len(p) && (p[pi] == '?' || eq(p[pi], s[si])):
 			pi++
 			si++
 		case pi < len(p) && p[pi] == '*':
@@ -377,8 +393,11 @@ func globMatch(p, s string, fold bool) bool {
 	return pi == len(p)
 }
 
-func (c *Condition) holds(keys map[string][]string) bool {
-	vals, present := keys[c.Key]
+func (c *Condition) holds(ctx *Context) bool {
+	vals, present := ctx.Keys[c.Key]
+	if !present && ctx.Global != nil {
+		vals, present = ctx.Global(c.Key)
+	}
 	if c.Operator == "Null" {
 		want := len(c.Values) > 0 && strings.EqualFold(c.Values[0], "true")
 		return want == (!present || len(vals) == 0)

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,6 +104,9 @@ type Verifier struct {
 	opts   Options
 	keys   Keys
 	signer *v4.Signer
+
+	keysMu   sync.RWMutex
+	keyCache map[string]*keyEntry // fastsig.go
 }
 
 // NewVerifier returns a Verifier of requests signed with keys.
@@ -191,6 +195,9 @@ func (v *Verifier) Verify(ctx context.Context, r *Request) (*Principal, error) {
 	if !ok {
 		return nil, unrecognized()
 	}
+	if v.fastMatch(r, s, secret, day, region) {
+		return p, nil
+	}
 	want, err := v.expected(ctx, r, s, key, secret, region, t)
 	if err != nil {
 		return nil, invalidSig(msgBadSig)
@@ -238,26 +245,45 @@ func parse(r *Request) (*signature, error) {
 		return nil, missingToken()
 	}
 	s := &signature{}
-	fields := strings.Fields(strings.TrimSpace(auth))
-	s.algorithm = fields[0]
-	params := map[string]string{}
-	for _, part := range strings.Split(strings.Join(fields[1:], ""), ",") {
+	a := strings.TrimSpace(auth)
+	i := strings.IndexAny(a, " \t")
+	if i < 0 {
+		s.algorithm, a = a, ""
+	} else {
+		s.algorithm, a = a[:i], a[i:]
+	}
+	var seen [3]bool
+	for a != "" {
+		var part string
+		part, a, _ = strings.Cut(a, ",")
 		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok {
-			params[k] = val
+		if !ok {
+			continue
+		}
+		// Parts may carry blanks around '=' and inside (the old
+		// strings.Fields joining); values never contain blanks.
+		k = strings.TrimSpace(k)
+		val = strings.TrimSpace(val)
+		switch k {
+		case "Credential":
+			s.credential, seen[0] = val, true
+		case "Signature":
+			s.sig, seen[1] = val, true
+		case "SignedHeaders":
+			s.signedHeaders, seen[2] = val, true
 		}
 	}
-	s.credential, s.signedHeaders, s.sig = params["Credential"], params["SignedHeaders"], params["Signature"]
 	s.date = r.header("X-Amz-Date")
 	if s.date == "" {
 		s.date = r.header("Date")
 	}
 	var msg string
-	for _, name := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[name] == "" {
+	for i, name := range [...]string{"Credential", "Signature", "SignedHeaders"} {
+		if v := [...]string{s.credential, s.sig, s.signedHeaders}[i]; v == "" {
 			msg += "Authorization header requires '" + name + "' parameter. "
 		}
 	}
+	_ = seen
 	if s.date == "" {
 		msg += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
 	}
@@ -292,14 +318,24 @@ func parseQuery(r *Request) (*signature, error) {
 	return s, nil
 }
 
-// expected computes the signature the client should have sent.
+// expected computes the signature the client should have sent. The
+// http.Request the SDK signer reads is pooled: verification sits on the
+// cache hit path.
 func (v *Verifier) expected(ctx context.Context, r *Request, s *signature, key, secret, region string, t time.Time) (string, error) {
-	u := &url.URL{Path: r.Path}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.reset()
+	u := &sc.u
+	u.Path = r.Path
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	req := &http.Request{Method: r.Method, URL: u, Host: r.Host, Header: http.Header{}}
-	for _, name := range strings.Split(s.signedHeaders, ";") {
+	req := &sc.req
+	req.Method, req.URL, req.Host, req.Header = r.Method, u, r.Host, sc.h
+	signed := s.signedHeaders
+	for signed != "" {
+		var name string
+		name, signed, _ = strings.Cut(signed, ";")
 		if name == "" || strings.EqualFold(name, "host") || strings.EqualFold(name, "x-amz-date") || strings.EqualFold(name, "authorization") {
 			continue
 		}
@@ -309,7 +345,8 @@ func (v *Verifier) expected(ctx context.Context, r *Request, s *signature, key, 
 		}
 		for _, h := range r.Headers {
 			if strings.EqualFold(h.Name, name) {
-				req.Header.Add(name, h.Value)
+				ck := http.CanonicalHeaderKey(name)
+				req.Header[ck] = append(req.Header[ck], h.Value)
 			}
 		}
 	}
@@ -319,11 +356,11 @@ func (v *Verifier) expected(ctx context.Context, r *Request, s *signature, key, 
 		q.Del("X-Amz-Signature")
 		creds.SessionToken = q.Get("X-Amz-Security-Token")
 		u.RawQuery = q.Encode()
-		signed, _, err := v.signer.PresignHTTP(ctx, creds, req, payloadHash(r, true), v.opts.Service, region, t)
+		signedURL, _, err := v.signer.PresignHTTP(ctx, creds, req, payloadHash(r, true), v.opts.Service, region, t)
 		if err != nil {
 			return "", err
 		}
-		pu, err := url.Parse(signed)
+		pu, err := url.Parse(signedURL)
 		if err != nil {
 			return "", err
 		}
@@ -342,6 +379,24 @@ func (v *Verifier) expected(ctx context.Context, r *Request, s *signature, key, 
 		return "", nil
 	}
 	return a[i+len("Signature="):], nil
+}
+
+// scratch is the reusable request the signer signs.
+type scratch struct {
+	req http.Request
+	u   url.URL
+	h   http.Header
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{h: make(http.Header, 8)} }}
+
+func (sc *scratch) reset() {
+	for k, v := range sc.h {
+		sc.h[k] = v[:0]
+		delete(sc.h, k)
+	}
+	sc.req = http.Request{}
+	sc.u = url.URL{}
 }
 
 func payloadHash(r *Request, presigned bool) string {

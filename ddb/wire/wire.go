@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
@@ -329,16 +330,21 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 }
 
 // authRequest is what signature verification needs of a request: method,
-// path, query, host, headers and the body as sent.
+// path, query, host, headers and the body as sent. The strings alias the
+// request's buffers (no copies on the hit path): they are only valid
+// during the call, and Verify keeps none of them.
 func authRequest(ctx *fasthttp.RequestCtx, body []byte) auth.Request {
-	r := auth.Request{Method: string(ctx.Method()), Path: string(ctx.Path()), RawQuery: string(ctx.URI().QueryString()),
-		Host: string(ctx.Host()), Body: body}
+	r := auth.Request{Method: b2s(ctx.Method()), Path: b2s(ctx.Path()), RawQuery: b2s(ctx.URI().QueryString()),
+		Host: b2s(ctx.Host()), Body: body}
 	r.Headers = make([]auth.Header, 0, ctx.Request.Header.Len())
 	for k, v := range ctx.Request.Header.All() {
-		r.Headers = append(r.Headers, auth.Header{Name: string(k), Value: string(v)})
+		r.Headers = append(r.Headers, auth.Header{Name: b2s(k), Value: b2s(v)})
 	}
 	return r
 }
+
+// b2s views b as a string without copying.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func splitTarget(t []byte) (prefix, op string) {
 	i := bytes.IndexByte(t, '.')
