@@ -77,6 +77,8 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzDataProtectionRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzParsePolicy -fuzztime=30s ./auth
+	$(GO) test -run=NONE -fuzz=FuzzFastPath -fuzztime=30s ./auth
+	$(GO) test -run=NONE -fuzz=FuzzFacts -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzCheck -fuzztime=30s ./ddb/model
 	$(GO) test -run=NONE -fuzz=FuzzDynamoDBRequests -fuzztime=60s ./store
 	$(GO) test -run=NONE -fuzz=FuzzInflate -fuzztime=30s ./ddb/wire

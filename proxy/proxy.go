@@ -61,6 +61,9 @@ type Options struct {
 	// cache is consulted (auth.go). Default nil: any well-formed signature
 	// is accepted.
 	Guard *auth.Guard
+	// Audit, when set, records the calls the proxy answers (package audit;
+	// --audit-log). Default nil.
+	Audit wire.Auditor
 	// Logger receives warnings and internal errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time (tests). Default time.Now.
@@ -152,6 +155,7 @@ func New(opts Options) (*Proxy, error) {
 		}
 		p.wire.Verifier = opts.Guard.Verifier
 	}
+	p.wire.Audit = opts.Audit
 	return p, nil
 }
 

@@ -199,6 +199,13 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	opts.Backend = be
 	opts.Logger = log
 	opts.Guard = sec.guard(nil, "")
+	auditor, closeAudit, err := sec.openAudit("", log)
+	if err != nil {
+		log.Error("cannot open the audit log", "err", err)
+		return 1
+	}
+	defer closeAudit()
+	opts.Audit = auditor
 	if os.Getenv(testSkipInvalidationsEnv) == "1" {
 		// Test only: breaks coherence on purpose (cmd/dynax/chaos_test.go).
 		opts.TestSkipClusterInvalidations = true

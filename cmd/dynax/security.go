@@ -5,9 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 
+	"github.com/dynax/dynax/audit"
 	"github.com/dynax/dynax/auth"
+	"github.com/dynax/dynax/ddb/wire"
 )
 
 // securityFlags are the flags every listener shares: authentication
@@ -22,6 +25,7 @@ type securityFlags struct {
 
 	users *auth.Users
 	tls   *tls.Config
+	audit *audit.Log // nil: no audit log
 }
 
 func (f *securityFlags) register(fs *flag.FlagSet) {
@@ -66,6 +70,27 @@ func (f *securityFlags) load() error {
 		return errors.New("--audit-data-plane needs --audit-log FILE")
 	}
 	return nil
+}
+
+// openAudit opens the audit log (nil when --audit-log is not set); the
+// caller closes it after the listeners stopped.
+func (f *securityFlags) openAudit(account string, log *slog.Logger) (wire.Auditor, func(), error) {
+	if f.auditLog == "" {
+		return nil, func() {}, nil
+	}
+	l, err := audit.Open(audit.Options{Path: f.auditLog, DataPlane: f.auditData, Account: account, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	f.audit = l
+	return l, func() {
+		if err := l.Close(); err != nil {
+			log.Error("audit log close", "err", err)
+		}
+		if n := l.Dropped(); n > 0 {
+			log.Warn("audit events dropped: the log could not keep up", "dropped", n)
+		}
+	}, nil
 }
 
 // listen opens addr, serving TLS when a certificate is configured.

@@ -130,6 +130,13 @@ the proxy's Prometheus metrics.`, stderr)
 	opts.Backend = &storebackend.Backend{Node: node, Logger: log}
 	opts.Logger = log
 	opts.Guard = f.sec.guard(node, f.account)
+	auditor, closeAudit, err := f.sec.openAudit(f.account, log)
+	if err != nil {
+		log.Error("cannot open the audit log", "err", err)
+		return 1
+	}
+	defer closeAudit()
+	opts.Audit = auditor
 	p, err := proxy.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
@@ -173,6 +180,7 @@ the proxy's Prometheus metrics.`, stderr)
 	if sln != nil {
 		ssrv := wire.NewServer(node, log)
 		ssrv.Verifier = node.Verifier()
+		ssrv.Audit = auditor
 		go func() { done <- ssrv.Serve(sln) }()
 		defer func() {
 			if err := ssrv.Shutdown(); err != nil {
@@ -243,8 +251,15 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
 		return 1
 	}
+	auditor, closeAudit, err := f.sec.openAudit(f.account, log)
+	if err != nil {
+		log.Error("cannot open the audit log", "err", err)
+		return 1
+	}
+	defer closeAudit()
 	srv := wire.NewServer(node, log)
 	srv.Verifier = node.Verifier()
+	srv.Audit = auditor
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)

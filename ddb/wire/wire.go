@@ -103,6 +103,13 @@ type Handler interface {
 	ServeDynamoDB(ctx context.Context, req *Request) ([]byte, error)
 }
 
+// Auditor records answered calls (package audit). Record must not block
+// and must copy what it keeps: the request's buffers are reused.
+type Auditor interface {
+	// Record notes one call and its outcome (err nil for a success).
+	Record(req *Request, userAgent string, err *ddb.Error)
+}
+
 // Server adapts a Handler to fasthttp.
 type Server struct {
 	Handler Handler
@@ -112,6 +119,8 @@ type Server struct {
 	// (after the shape checks, before the operation) and puts the caller
 	// in Request.Principal; nil accepts any well-formed signature.
 	Verifier *auth.Verifier
+	// Audit, when set, records every call that reached an operation.
+	Audit Auditor
 
 	srv *fasthttp.Server
 }
@@ -315,6 +324,9 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 	out, err := s.Handler.ServeDynamoDB(ctx, &req)
 	if err != nil {
 		if p, ok := err.(*Passthrough); ok {
+			if s.Audit != nil {
+				s.Audit.Record(&req, b2s(ctx.UserAgent()), passthroughError(p))
+			}
 			s.writeBody(ctx, p.Status, respCT, p.Body)
 			return
 		}
@@ -323,10 +335,34 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 			s.Logger.Error("internal error", "op", op, "err", err)
 			de = ddb.InternalServerError("Internal server error")
 		}
+		if s.Audit != nil {
+			s.Audit.Record(&req, b2s(ctx.UserAgent()), de)
+		}
 		s.writeError(ctx, respCT, de)
 		return
 	}
+	if s.Audit != nil {
+		s.Audit.Record(&req, b2s(ctx.UserAgent()), nil)
+	}
 	s.writeBody(ctx, 200, respCT, out)
+}
+
+// passthroughError reads the error of a passed-through answer (nil for a
+// success), for the audit log.
+func passthroughError(p *Passthrough) *ddb.Error {
+	if p.Status == 200 {
+		return nil
+	}
+	var e struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+		Msg     string `json:"Message"`
+	}
+	_ = json.Unmarshal(p.Body, &e)
+	if e.Message == "" {
+		e.Message = e.Msg
+	}
+	return &ddb.Error{Status: p.Status, Type: e.Type, Message: e.Message}
 }
 
 // authRequest is what signature verification needs of a request: method,
