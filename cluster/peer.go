@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -231,6 +232,9 @@ type PeerClientOptions struct {
 	Timeout time.Duration
 	// MaxConns bounds the connections per peer. Default 256.
 	MaxConns int
+	// TLS, when set, makes peer calls over HTTPS with this client
+	// configuration (the members' --tls-cert). Default nil: plain HTTP.
+	TLS *tls.Config
 }
 
 // PeerClient calls other members over pooled keep-alive connections.
@@ -275,10 +279,19 @@ func (c *PeerClient) host(addr string) *fasthttp.HostClient {
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: true,
 			MaxResponseBodySize:           64 << 20,
+			IsTLS:                         c.opts.TLS != nil,
+			TLSConfig:                     c.opts.TLS,
 		}
 		c.hosts[addr] = h
 	}
 	return h
+}
+
+func (c *PeerClient) scheme() string {
+	if c.opts.TLS != nil {
+		return "https://"
+	}
+	return "http://"
 }
 
 // Forget drops the pooled connections to addr (a member that left).
@@ -295,7 +308,7 @@ func (c *PeerClient) Forget(addr string) {
 func (c *PeerClient) do(ctx context.Context, addr, path string, setup func(*fasthttp.Request), resp *fasthttp.Response) error {
 	req := fasthttp.AcquireRequest()
 	defer fasthttp.ReleaseRequest(req)
-	req.SetRequestURI("http://" + addr + path)
+	req.SetRequestURI(c.scheme() + addr + path)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.Set(hdrAuth, c.token)
 	setup(req)

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"context"
 	"encoding/json"
 	"errors"
@@ -626,6 +627,9 @@ type ClusterOptions struct {
 	Secret string
 	// PeerTimeout bounds one peer call. Default 1s.
 	PeerTimeout time.Duration
+	// TLS, when set, serves the peer port over TLS with this configuration,
+	// and ClientTLS is what peer calls trust. Default nil: plain HTTP.
+	TLS, ClientTLS *tls.Config
 }
 
 // ClusterNode is a proxy's membership in a cache cluster.
@@ -654,13 +658,16 @@ func (p *Proxy) JoinCluster(ctx context.Context, o ClusterOptions) (*ClusterNode
 	if err != nil {
 		return nil, err
 	}
-	client, err := cluster.NewPeerClient(cluster.PeerClientOptions{Secret: o.Secret, Cluster: name, Timeout: o.PeerTimeout})
+	client, err := cluster.NewPeerClient(cluster.PeerClientOptions{Secret: o.Secret, Cluster: name, Timeout: o.PeerTimeout, TLS: o.ClientTLS})
 	if err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", o.PeerListen)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: peer listener: %w", err)
+	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
 	}
 	if mo.PeerAddr == "" {
 		mo.PeerAddr = ln.Addr().String()

@@ -108,7 +108,7 @@ func (r *clusterRun) Close() {
 
 // start runs the embedded etcd (serve, without --etcd) and joins p to the
 // cluster. A nil run and nil error: no cluster (proxy without --etcd).
-func (f *clusterFlags) start(fs *flag.FlagSet, p *proxy.Proxy, log *slog.Logger, dataDir, logLevel string) (*clusterRun, error) {
+func (f *clusterFlags) start(fs *flag.FlagSet, p *proxy.Proxy, log *slog.Logger, dataDir, logLevel string, sec *securityFlags) (*clusterRun, error) {
 	run := &clusterRun{}
 	endpoints := etcdURLs(f.etcd)
 	if len(endpoints) == 0 {
@@ -152,6 +152,8 @@ func (f *clusterFlags) start(fs *flag.FlagSet, p *proxy.Proxy, log *slog.Logger,
 		PeerListen:  f.peerListen,
 		Secret:      secret,
 		PeerTimeout: f.peerTimeout,
+		TLS:         sec.tls,
+		ClientTLS:   sec.clientTLS,
 	})
 	if err != nil {
 		run.Close()

@@ -230,7 +230,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		return 2
 	}
 	defer stopStreams()
-	cr, err := clf.start(fs, p, log, "", *logLevel)
+	cr, err := clf.start(fs, p, log, "", *logLevel, &sec)
 	if err != nil {
 		log.Error("cannot join the cache cluster", "err", err)
 		return 1

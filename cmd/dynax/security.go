@@ -2,11 +2,13 @@ package main
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 
 	"github.com/dynax/dynax/audit"
 	"github.com/dynax/dynax/auth"
@@ -25,6 +27,8 @@ type securityFlags struct {
 
 	users *auth.Users
 	tls   *tls.Config
+	// clientTLS is what the cluster's peer calls trust.
+	clientTLS *tls.Config
 	audit *audit.Log // nil: no audit log
 }
 
@@ -65,6 +69,18 @@ func (f *securityFlags) load() error {
 			return fmt.Errorf("TLS certificate: %w", err)
 		}
 		f.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// Peer calls trust the system's roots and the members' shared
+		// certificate itself (a self-signed one included).
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		pem, err := os.ReadFile(f.tlsCert)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		roots.AppendCertsFromPEM(pem)
+		f.clientTLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	}
 	if f.auditData && f.auditLog == "" {
 		return errors.New("--audit-data-plane needs --audit-log FILE")

@@ -151,7 +151,7 @@ the proxy's Prometheus metrics.`, stderr)
 		}
 		defer stopFeed()
 	}
-	cr, err := clf.start(fs, p, log, f.dataDir, f.logLevel)
+	cr, err := clf.start(fs, p, log, f.dataDir, f.logLevel, &f.sec)
 	if err != nil {
 		log.Error("cannot start the cache cluster", "err", err)
 		return 1
