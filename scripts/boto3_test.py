@@ -22,13 +22,14 @@ except ImportError:
     sys.exit(1)
 
 
-def start_node(binary, tmp):
+def start_node(binary, tmp, *extra):
+    os.makedirs(tmp, exist_ok=True)
     log = open(os.path.join(tmp, "node.log"), "w+")
     # DYNAX_VIA=serve: the all-in-one node (caching proxy in front of the store).
     args = [binary, "store"]
     if os.environ.get("DYNAX_VIA") == "serve":
-        args = [binary, "serve", "--store-listen", ""]
-    proc = subprocess.Popen(args + ["--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
+        args = [binary, "serve", "--store-listen", "", "--etcd-listen", ""]
+    proc = subprocess.Popen(args + ["--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")] + list(extra),
                             stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         log.seek(0)
@@ -223,6 +224,58 @@ def check_backups(c, client):
     client.delete_table(TableName="boto_pitr")
 
 
+CREDENTIALS = """{"users":[
+ {"accessKeyId":"AKIDADMIN","secretAccessKey":"admin-secret","arn":"arn:aws:iam::000000000000:user/admin"},
+ {"accessKeyId":"AKIDBOB","secretAccessKey":"bob-secret","arn":"arn:aws:iam::000000000000:user/bob","policies":[
+  {"Version":"2012-10-17","Statement":[
+   {"Effect":"Allow","Action":["dynamodb:Query","dynamodb:BatchGetItem"],"Resource":"*",
+    "Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["bob"]}}},
+   {"Effect":"Allow","Action":"dynamodb:PartiQLSelect","Resource":"*",
+    "Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["bob"]}}}]}]}]}"""
+
+
+def check_auth(c, binary, tmp):
+    """--auth sigv4: keys verified, requests authorized by IAM policy."""
+    path = os.path.join(tmp, "creds.json")
+    with open(path, "w") as f:
+        f.write(CREDENTIALS)
+    proc, endpoint = start_node(binary, os.path.join(tmp, "auth"), "--auth", "sigv4", "--credentials", path)
+    try:
+        def client(key, secret):
+            return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                                         region_name="us-east-1").client("dynamodb", endpoint_url=endpoint)
+        admin, bob = client("AKIDADMIN", "admin-secret"), client("AKIDBOB", "bob-secret")
+        admin.create_table(TableName="boto_auth", BillingMode="PAY_PER_REQUEST",
+                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        for pk in ("bob", "carol"):
+            admin.put_item(TableName="boto_auth", Item={"pk": {"S": pk}})
+        c.eq("auth query own", bob.query(TableName="boto_auth", KeyConditionExpression="pk = :p",
+                                         ExpressionAttributeValues={":p": {"S": "bob"}})["Count"], 1)
+        denied = ("User: arn:aws:iam::000000000000:user/bob is not authorized to perform: dynamodb:{op} on resource: "
+                  "arn:aws:dynamodb:us-east-1:000000000000:table/boto_auth because no identity-based policy allows "
+                  "the dynamodb:{op} action")
+        c.raises("auth query other", lambda: bob.query(TableName="boto_auth", KeyConditionExpression="pk = :p",
+                                                       ExpressionAttributeValues={":p": {"S": "carol"}}),
+                 "AccessDeniedException", denied.format(op="Query"))
+        c.raises("auth batch other", lambda: bob.batch_get_item(RequestItems={"boto_auth": {"Keys": [
+            {"pk": {"S": "bob"}}, {"pk": {"S": "carol"}}]}}), "AccessDeniedException", denied.format(op="BatchGetItem"))
+        c.eq("auth partiql own", len(bob.execute_statement(Statement="SELECT * FROM boto_auth WHERE pk = ?",
+                                                           Parameters=[{"S": "bob"}])["Items"]), 1)
+        c.raises("auth partiql other", lambda: bob.execute_statement(Statement="SELECT * FROM boto_auth WHERE pk = 'carol'"),
+                 "AccessDeniedException", denied.format(op="PartiQLSelect"))
+        c.raises("auth get not granted", lambda: bob.get_item(TableName="boto_auth", Key={"pk": {"S": "bob"}}),
+                 "AccessDeniedException", denied.format(op="GetItem"))
+        c.raises("auth wrong secret", lambda: client("AKIDBOB", "nope").list_tables(), "InvalidSignatureException",
+                 "The request signature we calculated does not match the signature you provided. Check your AWS "
+                 "Secret Access Key and signing method. Consult the service documentation for details.")
+        c.raises("auth unknown key", lambda: client("AKIDNOBODY", "x").list_tables(), "UnrecognizedClientException",
+                 "The security token included in the request is invalid.")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp()
@@ -338,6 +391,7 @@ def main():
             check_cache_hits(c, client)
         check_streams_and_ttl(c, session, client, endpoint)
         check_backups(c, client)
+        check_auth(c, binary, tmp)
 
         c.eq("list tables", client.list_tables()["TableNames"], ["boto_orders"])
         table.delete()
