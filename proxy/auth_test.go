@@ -146,11 +146,6 @@ func TestAuthorizationCases(t *testing.T) {
 			}
 			allowed, denied := 0, 0
 			for _, c := range tc.Cases {
-				if remote && strings.HasPrefix(c.Name, "resource policy") {
-					// A remote proxy reads no resource policies (docs/security.md):
-					// the store enforces them on what reaches it under the caller's name.
-					continue
-				}
 				direct := signedPost(t, e.storeURL, c.Op, c.Body, c.User, secrets[c.User], now)
 				if got := authOutcome(direct); got != c.Want {
 					t.Errorf("%s: store answered\n %s\nwant\n %s", c.Name, got, c.Want)
@@ -186,6 +181,19 @@ func TestAuthorizationCases(t *testing.T) {
 			}
 			if allowed < 10 || denied < 10 {
 				t.Fatalf("only %d allowed and %d denied cases ran", allowed, denied)
+			}
+			// A policy removed through the proxy stops applying at once.
+			body := []byte(`{"TableName":"shared","Key":{"pk":{"S":"open"}}}`)
+			if r := signedPost(t, e.proxyURL, "GetItem", body, "EVE", secrets["EVE"], now); r.Status != 200 {
+				t.Fatalf("eve before the delete: %d %s", r.Status, r.Body)
+			}
+			del := []byte(`{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/shared"}`)
+			if r := signedPost(t, e.proxyURL, "DeleteResourcePolicy", del, "ADMIN", secrets["ADMIN"], now); r.Status != 200 {
+				t.Fatalf("DeleteResourcePolicy: %d %s", r.Status, r.Body)
+			}
+			want := "User: arn:aws:iam::000000000000:user/eve is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/shared because no identity-based policy allows the dynamodb:GetItem action"
+			if got := authOutcome(signedPost(t, e.proxyURL, "GetItem", body, "EVE", secrets["EVE"], now)); got != want {
+				t.Fatalf("eve after the delete: %s", got)
 			}
 		})
 	}

@@ -97,6 +97,8 @@ type Proxy struct {
 	cl   *clusterState // nil: no cache cluster (cluster.go)
 
 	streams atomic.Pointer[StreamsFollower] // nil: not following DynamoDB Streams (streams_follow.go)
+
+	remotePol *remotePolicies // nil: no authorization, or policies come from an in-process store
 }
 
 // New returns a Proxy in front of opts.Backend.
@@ -154,6 +156,13 @@ func New(opts Options) (*Proxy, error) {
 			return nil, errors.New("proxy: Options.Guard needs a Verifier")
 		}
 		p.wire.Verifier = opts.Guard.Verifier
+		if opts.Guard.Policies == nil {
+			// A remote backend's resource policies, read through the API.
+			g := *opts.Guard
+			p.remotePol = newRemotePolicies(p)
+			g.Policies = p.remotePol
+			p.opts.Guard = &g
+		}
 	}
 	p.wire.Audit = opts.Audit
 	return p, nil
@@ -271,6 +280,13 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 		return p.tableChange(ctx, req, "TableName", false)
 	case "RestoreTableFromBackup", "RestoreTableToPointInTime":
 		return p.tableChange(ctx, req, "TargetTableName", true)
+	case "PutResourcePolicy", "DeleteResourcePolicy":
+		if p.remotePol != nil {
+			var in struct{ ResourceArn *string }
+			if ddb.Unmarshal(req.Body, &in) == nil && in.ResourceArn != nil {
+				defer p.remotePol.forget(*in.ResourceArn)
+			}
+		}
 	}
 	return p.forward(ctx, req)
 }
