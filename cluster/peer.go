@@ -1,10 +1,10 @@
 package cluster
 
 import (
-	"crypto/tls"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"

@@ -29,7 +29,7 @@ type securityFlags struct {
 	tls   *tls.Config
 	// clientTLS is what the cluster's peer calls trust.
 	clientTLS *tls.Config
-	audit *audit.Log // nil: no audit log
+	audit     *audit.Log // nil: no audit log
 }
 
 func (f *securityFlags) register(fs *flag.FlagSet) {
