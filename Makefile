@@ -33,6 +33,8 @@ deps:
 	  npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund dynalite >/dev/null; }
 	@test -f $(DYNAX_KINESALITE) || { mkdir -p $(KINESALITE_DIR) && \
 	  npm install --prefix $(KINESALITE_DIR) --no-audit --no-fund kinesalite >/dev/null; }
+	@test -x /usr/bin/chromium || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # All tests: Go tests with the race detector, then the AWS CLI and boto3 tests.
 test: deps test-go test-cli

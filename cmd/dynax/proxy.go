@@ -150,6 +150,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 	ff.registerStreams(fs)
 	var sec securityFlags
 	sec.register(fs)
+	consoleOn := consoleFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -241,7 +242,12 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		log.Error("cannot listen", "addr", *listen, "err", err)
 		return 1
 	}
-	srv := p.Server()
+	cons, err := newConsole(*consoleOn, "proxy", &sec, p)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax proxy:", err)
+		return 2
+	}
+	srv := mountConsole(cons, p.Server())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax proxy listening", "addr", ln.Addr().String(), "endpoint", sec.scheme()+"://"+ln.Addr().String(), "auth", sec.mode,

@@ -43,6 +43,8 @@ type storeFlags struct {
 	logTrimInterval time.Duration
 	// Authentication, TLS, audit (security.go).
 	sec securityFlags
+	// console: serve the web console (console.go).
+	console *bool
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
@@ -61,6 +63,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
 	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this 32-byte master key (raw, or 64 hex digits); the same key is needed to open it again (default \"\": not encrypted)")
 	f.sec.register(fs)
+	f.console = consoleFlag(fs)
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
@@ -170,17 +173,23 @@ the proxy's Prometheus metrics.`, stderr)
 			return 1
 		}
 	}
+	cons, err := newConsole(*f.console, "serve", &f.sec, p)
+	if err != nil {
+		fmt.Fprintln(stderr, "dynax serve:", err)
+		return 2
+	}
 	done := make(chan error, 2)
-	psrv := p.Server()
+	psrv := mountConsole(cons, p.Server())
 	go func() { done <- psrv.Serve(ln) }()
 	srvs := []*fasthttp.Server{psrv}
 	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "data_dir", f.dataDir, "auth", f.sec.mode,
 		"item_ttl", opts.ItemTTL, "query_ttl", opts.QueryTTL, "cache_size", formatBytes(opts.CacheBytes),
 		"query_invalidation", opts.Invalidation.String())
 	if sln != nil {
-		ssrv := wire.NewServer(node, log)
-		ssrv.Verifier = node.Verifier()
-		ssrv.Audit = auditor
+		ws := wire.NewServer(node, log)
+		ws.Verifier = node.Verifier()
+		ws.Audit = auditor
+		ssrv := storeServer(ws, cons)
 		go func() { done <- ssrv.Serve(sln) }()
 		defer func() {
 			if err := ssrv.Shutdown(); err != nil {
@@ -257,9 +266,15 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		return 1
 	}
 	defer closeAudit()
-	srv := wire.NewServer(node, log)
-	srv.Verifier = node.Verifier()
-	srv.Audit = auditor
+	ws := wire.NewServer(node, log)
+	ws.Verifier = node.Verifier()
+	ws.Audit = auditor
+	cons, err := newConsole(*f.console, "store", &f.sec, nil)
+	if err != nil {
+		log.Error("console", "err", err)
+		return 1
+	}
+	srv := storeServer(ws, cons)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)

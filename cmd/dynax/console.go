@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/dynax/dynax/console"
+	"github.com/dynax/dynax/ddb/wire"
+	"github.com/dynax/dynax/proxy"
+)
+
+// consoleFlag is --console, shared by serve, store and proxy.
+func consoleFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("console", true, "serve the web console at /console on the DynamoDB listeners (its pages call the DynamoDB API from the browser, signed, so they have the caller's rights)")
+}
+
+// newConsole returns the console of a node, nil when --console=false. p
+// is the node's proxy (nil for a storage node alone).
+func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy) (*console.Console, error) {
+	if !on {
+		return nil, nil
+	}
+	opts := console.Options{Node: node, Auth: sec.mode}
+	if p != nil {
+		opts.Cache = p
+	}
+	return console.New(opts)
+}
+
+// mountConsole puts c in front of srv's handler (c nil: unchanged).
+func mountConsole(c *console.Console, srv *fasthttp.Server) *fasthttp.Server {
+	if c != nil {
+		srv.Handler = c.Mount(srv.Handler)
+	}
+	return srv
+}
+
+// storeServer is the storage node's server for ws, with c mounted when
+// set.
+func storeServer(ws *wire.Server, c *console.Console) server {
+	if c == nil {
+		return ws
+	}
+	return httpServer{ws.FastHTTP(c.Mount(ws.ServeFastHTTP))}
+}
+
+// httpServer is a fasthttp server that shuts down like wire.Server.
+type httpServer struct{ *fasthttp.Server }
+
+func (s httpServer) Shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), wire.ShutdownTimeout)
+	defer cancel()
+	return s.ShutdownWithContext(ctx)
+}
