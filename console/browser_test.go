@@ -57,7 +57,13 @@ func startNode(t *testing.T, auth string) *node {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
+	t.Cleanup(func() {
+		// A browser may hold connections on which it sent nothing yet
+		// (preconnects): do not wait for their idle timeout.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.ShutdownWithContext(ctx)
+	})
 	n := &node{URL: "http://" + ln.Addr().String(), Store: sn, Proxy: p}
 	n.DB = dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(n.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
@@ -130,6 +136,8 @@ func browser(t *testing.T) context.Context {
 // run runs the steps, failing the test with the page's location and text.
 func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("%s: %v", what, time.Since(start).Round(time.Millisecond)) }()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		c2, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
@@ -170,8 +178,11 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 }
 
 func TestBrowserTablesAndItems(t *testing.T) {
+	t0 := time.Now()
 	n := startNode(t, "off")
+	t.Logf("node: %v", time.Since(t0))
 	ctx := browser(t)
+	t.Logf("tab: %v", time.Since(t0))
 
 	// The landing page lists no tables; bad input shows DynamoDB's message
 	// next to the field and creates nothing.

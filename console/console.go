@@ -24,6 +24,7 @@
 package console
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -129,12 +130,18 @@ func New(opts Options) (*Console, error) {
 // other request to next.
 func (c *Console) Mount(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
-		if (ctx.IsGet() || ctx.IsHead()) && strings.HasPrefix(string(ctx.Path()), Prefix) {
+		if (ctx.IsGet() || ctx.IsHead()) && isConsolePath(ctx.Path()) {
 			c.ServeFastHTTP(ctx)
 			return
 		}
 		next(ctx)
 	}
+}
+
+// isConsolePath reports whether path is /console or below it.
+func isConsolePath(path []byte) bool {
+	rest, ok := bytes.CutPrefix(path, []byte(Prefix))
+	return ok && (len(rest) == 0 || rest[0] == '/')
 }
 
 // pageData is what every template sees.
