@@ -524,15 +524,14 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 		return ddb.LimitExceeded(msgOneOnlineIndex)
 	}
 	d := &nt.Desc
+	// AttributeDefinitions is a delta merged into the table's: a new name
+	// is added; an existing one keeps its type even when the request
+	// declares another (accepted, not refused: characterised against
+	// DynamoDB in eu-west-2, 2026-07, paritysuite/dynamodb-conformance#78).
 	defs := slices.Clone(nt.AttributeDefinitions)
 	for _, ad := range in.AttributeDefinitions {
-		i := slices.IndexFunc(defs, func(e AttributeDefinition) bool { return *e.AttributeName == *ad.AttributeName })
-		switch {
-		case i < 0:
+		if !slices.ContainsFunc(defs, func(e AttributeDefinition) bool { return *e.AttributeName == *ad.AttributeName }) {
 			defs = append(defs, ad)
-		case *defs[i].AttributeType != *ad.AttributeType:
-			return ddb.Validation(msgInvalid + "Cannot change the type of attribute " + *ad.AttributeName +
-				" from " + *defs[i].AttributeType + " to " + *ad.AttributeType)
 		}
 	}
 	defns := defNames(defs)
