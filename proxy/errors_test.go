@@ -104,7 +104,6 @@ func TestPassThrough(t *testing.T) {
 		{"TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"k","Value":"v"}]}`},
 		{"ListTagsOfResource", `{"ResourceArn":"` + arn + `"}`},
 		{"DescribeLimits", `{}`},
-		{"DescribeEndpoints", `{}`},
 		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"pass","Key":{"pk":{"S":"a"}}}}]}`},
 		{"ExecuteStatement", `{"Statement":"SELECT * FROM pass"}`},
 		{"GetItem", `{"TableName":"` + arn + `","Key":{"pk":{"S":"a"}}}`},
@@ -121,6 +120,17 @@ func TestPassThrough(t *testing.T) {
 			if p.cache() != "" {
 				t.Fatalf("%s carries x-dynax-cache %q", c.op, p.cache())
 			}
+		}
+	}
+	// DescribeEndpoints names the proxy (as the client reached it), in
+	// process and remote, never the backend: an SDK with endpoint
+	// discovery must not learn its way around the cache.
+	for _, remote := range []bool{false, true} {
+		e := newEnv(t, envOpts{remote: remote})
+		r := post(t, e.proxyURL, "DescribeEndpoints", `{}`)
+		want := `{"Endpoints":[{"Address":"` + strings.TrimPrefix(e.proxyURL, "http://") + `","CachePeriodInMinutes":1440}]}`
+		if r.Status != 200 || string(r.Body) != want {
+			t.Fatalf("DescribeEndpoints (remote %v): %d %s, want %s", remote, r.Status, r.Body, want)
 		}
 	}
 	// GET / is the health check; GET /metrics the metrics.

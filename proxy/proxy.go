@@ -9,6 +9,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -280,6 +281,8 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 		return p.tableChange(ctx, req, "TableName", false)
 	case "RestoreTableFromBackup", "RestoreTableToPointInTime":
 		return p.tableChange(ctx, req, "TargetTableName", true)
+	case "DescribeEndpoints":
+		return p.describeEndpoints(ctx, req)
 	case "PutResourcePolicy", "DeleteResourcePolicy":
 		if p.remotePol != nil {
 			var in struct{ ResourceArn *string }
@@ -327,6 +330,30 @@ func answer(status int, body []byte) ([]byte, error) {
 		return body, nil
 	}
 	return nil, &wire.Passthrough{Status: status, Body: body}
+}
+
+// describeEndpoints answers DescribeEndpoints with the proxy's own
+// address, as the client reached it: an SDK with endpoint discovery must
+// keep talking to the proxy, not learn the backend's address (or real
+// DynamoDB's) and bypass the cache. The backend still validates the call.
+func (p *Proxy) describeEndpoints(ctx context.Context, req *wire.Request) ([]byte, error) {
+	out, err := p.forward(ctx, req)
+	if err != nil || req.Header == nil || len(req.Header.Host()) == 0 {
+		return out, err
+	}
+	var resp struct {
+		Endpoints []struct {
+			Address              string
+			CachePeriodInMinutes int64
+		}
+	}
+	if ddb.Unmarshal(out, &resp) != nil || len(resp.Endpoints) == 0 {
+		return out, nil
+	}
+	for i := range resp.Endpoints {
+		resp.Endpoints[i].Address = string(req.Header.Host())
+	}
+	return json.Marshal(resp)
 }
 
 // forward passes the request through unchanged.
