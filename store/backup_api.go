@@ -393,7 +393,7 @@ func (o *restoreOverridesIn) apply(n *Node, t *Table) error {
 	if s := o.SSESpecificationOverride; s != nil {
 		d.SSE = nil
 		if s.enables() {
-			d.SSE = &SSEState{KMSMasterKeyArn: n.kmsKeyArn(t.Region, s.KMSMasterKeyId)}
+			d.SSE = n.sseState(n.kmsKeyArn(t.Region, s.KMSMasterKeyId))
 		}
 	}
 	return nil

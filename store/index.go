@@ -129,7 +129,11 @@ func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) 
 		}
 	}
 	e.key = indexKey(indexPrefix(t.ID, ix.IndexName), t.KeyHash, ipk, isk, it[tpk], sk)
-	e.value = encodeItem(proj, ddb.ItemSize(proj))
+	v, err := t.seal(encodeItem(proj, ddb.ItemSize(proj)))
+	if err != nil {
+		return e, false
+	}
+	e.value = v
 	return e, true
 }
 

@@ -21,11 +21,16 @@ func encodeItem(it ddb.Item, size int) []byte {
 	return ddb.AppendItem(b, it)
 }
 
-// splitStored returns the size prefix and the JSON of a stored item.
+// splitStored returns the size prefix and the JSON of a stored item,
+// opening it when it is sealed (sse.go).
 func splitStored(v []byte) (size int, js []byte, err error) {
 	sz, n := binary.Uvarint(v)
 	if n <= 0 {
 		return 0, nil, errors.New("store: corrupt item record")
+	}
+	if len(v) > n && v[n] == sealMarker {
+		js, err := openSealed(v[n:])
+		return int(sz), js, err
 	}
 	return int(sz), v[n:], nil
 }
@@ -308,7 +313,9 @@ func (t *Table) addMutation(b *pebble.Batch, key []byte, old currentItem, m muta
 		}
 		err = b.Delete(key, nil)
 	case m.put != nil:
-		newStored = encodeItem(m.put, m.putSize)
+		if newStored, err = t.seal(encodeItem(m.put, m.putSize)); err != nil {
+			return nil, false, err
+		}
 		err = b.Set(key, newStored, nil)
 	default:
 		return nil, false, nil

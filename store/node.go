@@ -31,6 +31,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynax/dynax/auth"
+	"github.com/dynax/dynax/cryptfs"
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/model"
 	"github.com/dynax/dynax/ddb/wire"
@@ -93,6 +94,13 @@ type Options struct {
 	// process, from a proxy that authorized them) are not. Default nil:
 	// no authorization.
 	Users *auth.Users
+	// Keyring holds the master keys of --kms-key-file. With it, tables
+	// whose SSESpecification asks for KMS have their items sealed under a
+	// data key derived from the key their KMSMasterKeyId names (the
+	// default key when the keyring has none of that name), sse.go.
+	// Default nil: SSESpecification is recorded and described only (the
+	// engine's files may still be encrypted as a whole through FS).
+	Keyring *cryptfs.Keyring
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -205,6 +213,7 @@ func Open(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
+	registerKeys(opts.Keyring)
 	n := &Node{opts: opts, db: db, log: opts.Logger, wopts: pebble.Sync, stop: make(chan struct{})}
 	if opts.Users != nil {
 		n.guard = &auth.Guard{Verifier: auth.NewVerifier(opts.Users, auth.Options{}), Policies: n, Account: opts.Account}

@@ -135,6 +135,9 @@ type StreamState struct {
 // SSEState is KMS server-side encryption.
 type SSEState struct {
 	KMSMasterKeyArn string `json:"kmsKeyArn"`
+	// KeyFP is the fingerprint of the key the table's items are sealed
+	// under (sse.go); "" when no keyring was loaded.
+	KeyFP string `json:"keyFp,omitempty"`
 }
 
 // OnDemandThroughput is the maximum on-demand throughput (-1: no limit).

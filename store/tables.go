@@ -631,7 +631,7 @@ func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 		d.Stream = &StreamState{Enabled: true, ViewType: *s.StreamViewType, Label: streamLabel(now)}
 	}
 	if s := in.SSESpecification; s != nil && s.enables() {
-		d.SSE = &SSEState{KMSMasterKeyArn: n.kmsKeyArn(t.Region, s.KMSMasterKeyId)}
+		d.SSE = n.sseState(n.kmsKeyArn(t.Region, s.KMSMasterKeyId))
 	}
 	if in.TableClass != nil {
 		d.TableClass = *in.TableClass

@@ -360,7 +360,7 @@ func (n *Node) checkSSEUpdate(nt *Table, in *updateTableIn) (*SSEState, error) {
 	if d.SSE != nil && (s.KMSMasterKeyId == nil || d.SSE.KMSMasterKeyArn == arn) {
 		return nil, ddb.Validation(msgInvalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
 	}
-	return &SSEState{KMSMasterKeyArn: arn}, nil
+	return n.sseState(arn), nil
 }
 
 // applyCapacityUpdate applies the checked capacity change cp; it reports

@@ -61,7 +61,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.DurationVar(&f.logTrimInterval, "changelog-trim-interval", time.Second, "how often change records past every retention are reclaimed and stream shards rolled over")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint for exports and imports, used through the AWS credentials chain (default \"\": buckets are directories under <data-dir>/s3/)")
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
-	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this 32-byte master key (raw, or 64 hex digits); the same key is needed to open it again (default \"\": not encrypted)")
+	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this master key (32 raw bytes or 64 hex digits), or a JSON keyring {\"default\":ARN,\"keys\":{ARN:hex,…}} whose named keys tables select with SSESpecification KMSMasterKeyId (their items are sealed under it as well); the same keys are needed to open the directory again (default \"\": not encrypted)")
 	f.sec.register(fs)
 	f.console = consoleFlag(fs)
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
@@ -213,14 +213,16 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 // openNode opens the store with the node flags.
 func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 	var fsys vfs.FS
+	var keyring *cryptfs.Keyring
 	if f.kmsKeyFile != "" {
-		key, err := cryptfs.LoadKey(f.kmsKeyFile)
+		kr, err := cryptfs.LoadKeyring(f.kmsKeyFile)
 		if err != nil {
 			return nil, err
 		}
-		if fsys, err = cryptfs.New(vfs.Default, key); err != nil {
+		if fsys, err = cryptfs.New(vfs.Default, kr.Default()); err != nil {
 			return nil, err
 		}
+		keyring = kr
 	}
 	return store.Open(store.Options{
 		FS:                  fsys,
@@ -237,6 +239,7 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 		S3PathStyle:         f.s3PathStyle,
 		KinesisEndpoint:     f.kinesisEndpoint,
 		Users:               f.sec.users,
+		Keyring:             keyring,
 		Logger:              log,
 	})
 }
