@@ -234,6 +234,40 @@ CREDENTIALS = """{"users":[
     "Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["bob"]}}}]}]}]}"""
 
 
+class shifted_clock:
+    """Shifts the clock botocore's SigV4 signer reads (datetime.utcnow, or
+    get_current_datetime in newer botocore) for the duration of a block."""
+
+    def __init__(self, delta):
+        self.delta = delta
+
+    def __enter__(self):
+        import botocore.auth as ba
+        delta, real = self.delta, datetime.datetime
+
+        class Shifted(datetime.datetime):
+            @classmethod
+            def utcnow(cls):
+                return real.utcnow() + delta
+
+            @classmethod
+            def now(cls, tz=None):
+                return real.now(tz) + delta
+
+        self.saved = ba.datetime.datetime
+        ba.datetime.datetime = Shifted
+        self.saved_fn = getattr(ba, "get_current_datetime", None)
+        if self.saved_fn is not None:
+            ba.get_current_datetime = lambda *a, **k: self.saved_fn(*a, **k) + delta
+        return self
+
+    def __exit__(self, *exc):
+        import botocore.auth as ba
+        ba.datetime.datetime = self.saved
+        if self.saved_fn is not None:
+            ba.get_current_datetime = self.saved_fn
+
+
 def check_auth(c, binary, tmp):
     """--auth sigv4: keys verified, requests authorized by IAM policy."""
     path = os.path.join(tmp, "creds.json")
@@ -271,6 +305,16 @@ def check_auth(c, binary, tmp):
                  "Secret Access Key and signing method. Consult the service documentation for details.")
         c.raises("auth unknown key", lambda: client("AKIDNOBODY", "x").list_tables(), "UnrecognizedClientException",
                  "The security token included in the request is invalid.")
+        # Expired and future-dated signatures: botocore signs at the time
+        # its signer reads, shifted here by ten minutes either way.
+        for name, shift, prefix in (("expired", -10, "Signature expired: "), ("future", 10, "Signature not yet current: ")):
+            with shifted_clock(datetime.timedelta(minutes=shift)):
+                try:
+                    client("AKIDADMIN", "admin-secret").list_tables()
+                    c.eq("auth " + name, "no error", "InvalidSignatureException")
+                except ClientError as e:
+                    c.eq("auth " + name + " code", e.response["Error"]["Code"], "InvalidSignatureException")
+                    c.eq("auth " + name + " message", e.response["Error"]["Message"].startswith(prefix), True)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
