@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,6 +32,8 @@ type clusterEnv struct {
 	node  *store.Node
 	nodes []*clusterProxy
 	ttl   time.Duration // the members' lease TTL
+	// tls and clientTLS, when set, secure the peer ports.
+	tls, clientTLS *tls.Config
 }
 
 type clusterProxy struct {
@@ -85,7 +88,7 @@ func (ce *clusterEnv) add(id string) *clusterProxy {
 	cn, err := p.JoinCluster(context.Background(), ClusterOptions{
 		Membership: cluster.Options{Endpoints: []string{ce.etcd.Endpoint()}, ID: id, LeaseTTL: ce.ttl,
 			SettleWindow: testSettle, Logger: quiet},
-		Secret: clusterSecret,
+		Secret: clusterSecret, TLS: ce.tls, ClientTLS: ce.clientTLS,
 	})
 	if err != nil {
 		t.Fatal(err)
