@@ -43,9 +43,21 @@ type Caller struct {
 // is not. A principal without identity policies may do everything a
 // resource policy does not explicitly deny.
 func (g *Guard) Authorize(c *Caller, checks []Check) error {
+	err, _ := g.AuthorizeDetail(c, checks)
+	return err
+}
+
+// AuthorizeDetail is Authorize that also reports whether the decision read
+// a global condition key (the caller's address, the time, …): a decision
+// that did not depends on the request's checks and the policies alone, so
+// it may be reused for the same request (the proxy's decision memo).
+func (g *Guard) AuthorizeDetail(c *Caller, checks []Check) (err error, usedGlobal bool) {
 	arn := g.principalARN(c.Principal)
 	// The global keys are computed when a condition asks for them.
 	global := func(key string) ([]string, bool) {
+		if strings.HasPrefix(key, "aws:") {
+			usedGlobal = true
+		}
 		switch key {
 		case "aws:currenttime", "aws:epochtime":
 			now := time.Now
@@ -87,10 +99,10 @@ func (g *Guard) Authorize(c *Caller, checks []Check) error {
 			if len(ck.Resources) > 0 {
 				res = ck.Resources[0]
 			}
-			return AccessDenied(arn, ck.Action, res, d, by)
+			return AccessDenied(arn, ck.Action, res, d, by), usedGlobal
 		}
 	}
-	return nil
+	return nil, usedGlobal
 }
 
 // allowAll stands in for the identity policies of a principal that has

@@ -242,3 +242,60 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// TestDecisionMemo checks what the proxy remembers of authorization: a
+// decision that read no global key is reused for the same request, one
+// that read the caller's address or the time is not, and a resource
+// policy change through the proxy forgets them all.
+func TestDecisionMemo(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "authz.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tc authCases
+	if err := json.Unmarshal(raw, &tc); err != nil {
+		t.Fatal(err)
+	}
+	e, secrets := newAuthEnv(t, false, tc.Users)
+	now := time.Now()
+	for _, s := range tc.Setup {
+		var op string
+		_ = json.Unmarshal(s[0], &op)
+		if r := signedPost(t, e.storeURL, op, s[1], "ADMIN", secrets["ADMIN"], now); r.Status != 200 {
+			t.Fatalf("setup %s: %d %s", op, r.Status, r.Body)
+		}
+	}
+	count := func() int {
+		e.p.decisions.mu.RLock()
+		defer e.p.decisions.mu.RUnlock()
+		return len(e.p.decisions.m)
+	}
+	// DAVE's Query is allowed by aws:SourceIp, aws:CurrentTime and
+	// aws:SecureTransport conditions: never remembered.
+	q := []byte(`{"TableName":"docs","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"bob"}}}`)
+	for i := 0; i < 2; i++ {
+		if r := signedPost(t, e.proxyURL, "Query", q, "DAVE", secrets["DAVE"], now); r.Status != 200 {
+			t.Fatalf("dave's query: %d %s", r.Status, r.Body)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d decisions remembered after a decision that read global keys", n)
+	}
+	// ALICE's row-level GetItem reads none: remembered once, reused.
+	g := []byte(`{"TableName":"docs","Key":{"pk":{"S":"alice"},"sk":{"N":"1"}}}`)
+	for i := 0; i < 3; i++ {
+		if r := signedPost(t, e.proxyURL, "GetItem", g, "ALICE", secrets["ALICE"], now); r.Status != 200 {
+			t.Fatalf("alice's get: %d %s", r.Status, r.Body)
+		}
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d decisions remembered, want 1", n)
+	}
+	del := []byte(`{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/shared"}`)
+	if r := signedPost(t, e.proxyURL, "DeleteResourcePolicy", del, "ADMIN", secrets["ADMIN"], now); r.Status != 200 {
+		t.Fatalf("DeleteResourcePolicy: %d %s", r.Status, r.Body)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d decisions remembered after a resource policy changed", n)
+	}
+}

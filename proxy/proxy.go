@@ -100,6 +100,7 @@ type Proxy struct {
 	streams atomic.Pointer[StreamsFollower] // nil: not following DynamoDB Streams (streams_follow.go)
 
 	remotePol *remotePolicies // nil: no authorization, or policies come from an in-process store
+	decisions decisionMemo    // auth.go
 }
 
 // New returns a Proxy in front of opts.Backend.
@@ -274,6 +275,7 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 	}
 	switch req.Operation {
 	case "CreateTable", "DeleteTable":
+		defer p.decisions.reset() // a new table may come with its own resource policy
 		return p.tableChange(ctx, req, "TableName", true)
 	case "UpdateTable":
 		// The key schema cannot change, but indexes can: relearn them,
@@ -284,7 +286,8 @@ func (p *Proxy) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byt
 	case "DescribeEndpoints":
 		return p.describeEndpoints(ctx, req)
 	case "PutResourcePolicy", "DeleteResourcePolicy":
-		if p.remotePol != nil {
+		defer p.decisions.reset()
+		if op := req.Operation; (op == "PutResourcePolicy" || op == "DeleteResourcePolicy") && p.remotePol != nil {
 			var in struct{ ResourceArn *string }
 			if ddb.Unmarshal(req.Body, &in) == nil && in.ResourceArn != nil {
 				defer p.remotePol.forget(*in.ResourceArn)
