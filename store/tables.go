@@ -656,18 +656,20 @@ func (in *createTableIn) constraints() error {
 	tblEnum(c, in.BillingMode, "billingMode", billingProvisioned, billingPayPerRequest)
 	tblCapacity(c, in.ProvisionedThroughput, "provisionedThroughput")
 	tblKeySchema(c, in.KeySchema, "keySchema", true)
-	for i, l := range in.LocalSecondaryIndexes {
-		p := fmt.Sprintf("localSecondaryIndexes.%d.member", i+1)
-		tblIndexName(c, l.IndexName, p+".indexName")
-		tblKeySchema(c, l.KeySchema, p+".keySchema", false)
-		tblProjection(c, l.Projection, p+".projection")
-	}
+	// A GSI's errors come before an LSI's whatever the request's order
+	// (paritysuite/dynamodb-conformance, validation-ordering/createTable).
 	for i, g := range in.GlobalSecondaryIndexes {
 		p := fmt.Sprintf("globalSecondaryIndexes.%d.member", i+1)
 		tblIndexName(c, g.IndexName, p+".indexName")
 		tblKeySchema(c, g.KeySchema, p+".keySchema", false)
 		tblProjection(c, g.Projection, p+".projection")
 		tblCapacity(c, g.ProvisionedThroughput, p+".provisionedThroughput")
+	}
+	for i, l := range in.LocalSecondaryIndexes {
+		p := fmt.Sprintf("localSecondaryIndexes.%d.member", i+1)
+		tblIndexName(c, l.IndexName, p+".indexName")
+		tblKeySchema(c, l.KeySchema, p+".keySchema", false)
+		tblProjection(c, l.Projection, p+".projection")
 	}
 	tblStreamSpec(c, in.StreamSpecification, "streamSpecification")
 	tblSSESpec(c, in.SSESpecification, "sSESpecification")

@@ -48,10 +48,12 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 	c.checkTableName("tableName", in.TableName)
 	itemCheckReturnMetrics(&c, in.ReturnItemCollectionMetrics)
 	itemCheckReturnValues(&c, in.ReturnValues)
+	// DynamoDB reports conditionalOperator ahead of a missing key
+	// (paritysuite/dynamodb-conformance, validation-ordering/updateItem).
+	itemCheckConditionalOp(&c, in.ConditionalOperator)
 	if in.Key == nil {
 		c.fail(nil, "key", cMustNotBeNull)
 	}
-	itemCheckConditionalOp(&c, in.ConditionalOperator)
 	itemCheckExpectedOps(&c, in.Expected)
 	if len(in.AttributeUpdates) > 0 {
 		for _, k := range itemSortedKeys(in.AttributeUpdates) {
