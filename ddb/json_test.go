@@ -90,7 +90,7 @@ func TestDepthLimit(t *testing.T) {
 	}
 	var v Value
 	err := json.Unmarshal([]byte(deep), &v)
-	if e, ok := AsError(err); !ok || e.Message != "Nesting Levels have exceeded supported limits" {
+	if e, ok := AsError(err); !ok || e.Message != MsgNesting {
 		t.Fatalf("deep nesting: %v", err)
 	}
 }

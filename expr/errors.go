@@ -42,7 +42,7 @@ const (
 	msgNoAttribute    = "The provided expression refers to an attribute that does not exist in the item"
 	msgBadOperandType = "An operand in the update expression has an incorrect data type"
 	msgBadUpdatePath  = "The document path provided in the update expression is invalid for update"
-	msgNestingLimit   = "Nesting Levels have exceeded supported limits"
+	msgNestingLimit   = ddb.MsgNesting
 
 	// Legacy AttributeUpdates runtime error.
 	msgLegacyTypeMismatch = "Type mismatch for attribute to update"

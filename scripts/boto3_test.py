@@ -377,7 +377,7 @@ def main():
                                                             UpdateExpression="SET name = :v",
                                                             ExpressionAttributeValues={":v": "x"}),
                  "ValidationException",
-                 "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name")
+                 "1 validation error detected: Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name")
 
         old = table.delete_item(Key={"customer": "c1", "order": 1}, ReturnValues="ALL_OLD")["Attributes"]
         c.eq("delete returns", old["total"], decimal.Decimal("12.75"))

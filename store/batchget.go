@@ -212,7 +212,7 @@ func (bt *batchGetTable) resolve(n *Node) error {
 		}
 		pk, sk, err := t.keyValues(key, true)
 		if err != nil {
-			return multiKeyError(err)
+			return err
 		}
 		bt.keys = append(bt.keys, t.engineKey(pk, sk))
 	}

@@ -170,7 +170,7 @@ func (bt *batchWriteTable) resolve(n *Node) error {
 			if multiKeyMismatch(err) {
 				return ddb.Validation(msgKeySchema)
 			}
-			return multiKeyError(err)
+			return err
 		}
 		if op.item != nil {
 			if err := t.itemCheckIndexKeys(op.item); err != nil {

@@ -67,7 +67,7 @@ func parseDeleteItem(body []byte) (*deleteItemRequest, error) {
 func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	r, err := parseDeleteItem(req.Body)
 	if err != nil {
-		return nil, err
+		return nil, itemEnvelope(err)
 	}
 	t, err := n.itemTable(*r.in.TableName)
 	if err != nil {

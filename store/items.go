@@ -87,11 +87,10 @@ func keyPiece(key ddb.Item, name string, typ ddb.Type, exact, isHash bool) (ddb.
 		if v.T == ddb.TypeB {
 			kind = "binary"
 		}
-		prefix := "One or more parameter values were invalid: "
-		if !exact {
-			prefix = "One or more parameter values are not valid. "
-		}
-		return v, ddb.Validation(prefix + "The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
+		// Lookup keys and items alike: current DynamoDB (captures of
+		// GetItem, DeleteItem, UpdateItem and TransactWriteItems keys in
+		// paritysuite/dynamodb-conformance, 2026-09) words both this way.
+		return v, ddb.Validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
 	}
 	if v.T != ddb.TypeN {
 		size := ddb.ValueSize(v)

@@ -259,18 +259,18 @@ func TestItemsSizeLimit(t *testing.T) {
 	wantItem(t, itemsGet(t, ts, "hash", avItem{"pk": avS("s")}), exact)
 	over := avItem{"pk": avS("s"), "v": avS(strings.Repeat("a", 400*1024-3))}
 	_, err := ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("hash"), Item: over})
-	wantErr(t, err, "ValidationException", "Item size has exceeded the maximum allowed size")
+	wantErr(t, err, "ValidationException", "1 validation error detected: Item size has exceeded the maximum allowed size")
 	// Binary values count raw bytes, not base64.
 	bexact := avItem{"pk": avS("s"), "v": avB(strings.Repeat("\xff", 400*1024-4))}
 	itemsPut(t, ts, "hash", bexact)
 	_, err = ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("hash"), Item: avItem{"pk": avS("s"), "v": avB(strings.Repeat("\xff", 400*1024-3))}})
-	wantErr(t, err, "ValidationException", "Item size has exceeded the maximum allowed size")
+	wantErr(t, err, "ValidationException", "1 validation error detected: Item size has exceeded the maximum allowed size")
 	// Nested: a map costs 3 bytes plus 1 per element.
 	nested := avItem{"pk": avS("s"), "m": avM(map[string]av{"k": avS(strings.Repeat("a", 400*1024-3-1-3-1-1))})}
 	itemsPut(t, ts, "hash", nested)
 	nested = avItem{"pk": avS("s"), "m": avM(map[string]av{"k": avS(strings.Repeat("a", 400*1024-3-1-3-1))})}
 	_, err = ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("hash"), Item: nested})
-	wantErr(t, err, "ValidationException", "Item size has exceeded the maximum allowed size")
+	wantErr(t, err, "ValidationException", "1 validation error detected: Item size has exceeded the maximum allowed size")
 }
 
 func TestItemsProjection(t *testing.T) {

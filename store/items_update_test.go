@@ -118,9 +118,9 @@ func TestItemsUpdateErrors(t *testing.T) {
 		{"add-to-string", "ADD s :one", avItem{":one": avN("1")}, "An operand in the update expression has an incorrect data type"},
 		{"add-set-type", "ADD ss :v", avItem{":v": avNS("1")}, "An operand in the update expression has an incorrect data type"},
 		{"delete-type", "DELETE ss :v", avItem{":v": avNS("1")}, "An operand in the update expression has an incorrect data type"},
-		{"overlap", "SET m = :one, m.a = :one", avItem{":one": avN("1")}, "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]"},
-		{"same-path", "SET n = :one REMOVE n", avItem{":one": avN("1")}, "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"},
-		{"empty", "", nil, "Invalid UpdateExpression: The expression can not be empty;"},
+		{"overlap", "SET m = :one, m.a = :one", avItem{":one": avN("1")}, "1 validation error detected: Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]"},
+		{"same-path", "SET n = :one REMOVE n", avItem{":one": avN("1")}, "1 validation error detected: Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"},
+		{"empty", "", nil, "1 validation error detected: Invalid UpdateExpression: The expression can not be empty;"},
 		{"key-attr", "SET pk = :one", avItem{":one": avN("1")}, "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"},
 		{"key-attr-remove", "REMOVE pk", nil, "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"},
 	}

@@ -74,7 +74,7 @@ func parsePutItem(body []byte) (*putItemRequest, error) {
 func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	r, err := parsePutItem(req.Body)
 	if err != nil {
-		return nil, err
+		return nil, itemEnvelope(err)
 	}
 	t, err := n.itemTable(*r.in.TableName)
 	if err != nil {

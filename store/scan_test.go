@@ -380,7 +380,7 @@ func TestScanValidation(t *testing.T) {
 		{"start-key-table-schema", `{"TableName":"vrange","ExclusiveStartKey":{"a":{"S":"a"},"b":{"N":"1"}}}`, "",
 			"The provided starting key is invalid: The provided key element does not match the schema"},
 		{"start-key-empty-string", `{"TableName":"vhash","ExclusiveStartKey":{"a":{"S":""}}}`, "",
-			"The provided starting key is invalid: " + inv + "The AttributeValue for a key attribute cannot contain an empty string value. Key: a"},
+			"The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: a"},
 		{"gsi-all-attributes", `{"TableName":"vrange","FilterExpression":"attribute_exists(a.b.c)","IndexName":"index4","Select":"ALL_ATTRIBUTES",` +
 			`"ExclusiveStartKey":{"x":{"N":"1"},"y":{"N":"1"},"c":{"S":"a"},"d":{"S":"a"}}}`, "",
 			inv + "Select type ALL_ATTRIBUTES is not supported for global secondary index index4 because its projection type is not ALL"},

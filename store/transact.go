@@ -306,7 +306,7 @@ func (n *Node) resolveTx(actions []*txAction) error {
 				act.reason = txReason{code: txCodeValidation, msg: err.(*ddb.Error).Message}
 				continue
 			}
-			return multiKeyError(err)
+			return err
 		}
 		if act.upd != nil {
 			if err := t.itemCheckUpdatePaths(act.upd.Paths()); err != nil {

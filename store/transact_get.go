@@ -120,7 +120,7 @@ func (n *Node) resolveTxGets(gets []*txGet) error {
 				g.reason = txReason{code: txCodeValidation, msg: err.(*ddb.Error).Message}
 				continue
 			}
-			return multiKeyError(err)
+			return err
 		}
 		if g.paths != nil {
 			if err := t.itemCheckKeyPaths(g.paths); err != nil {

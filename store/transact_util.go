@@ -140,17 +140,13 @@ func appendUnitsFields(b []byte, u float64, kind int, comma bool) []byte {
 // Key validation in the batch and transaction operations.
 //
 // The multi-item operations check keys with the single-item rules, but
-// DynamoDB words two outcomes differently there: an empty key value is
-// "One or more parameter values are not valid. …" for lookup keys too (the
-// item form), and BatchWriteItem reports a missing or mistyped key of a
-// put item as a plain schema mismatch.
+// BatchWriteItem reports a missing or mistyped key of a put item as a
+// plain schema mismatch.
 
 const (
-	msgEmptyKeyExact = "One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty"
-	msgEmptyKeyItem  = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty"
-	msgMissingKey    = "One or more parameter values were invalid: Missing the key "
-	msgKeyTypeMis    = "One or more parameter values were invalid: Type mismatch for key "
-	msgIndexTypeMis  = "One or more parameter values were invalid: Type mismatch for Index Key "
+	msgMissingKey   = "One or more parameter values were invalid: Missing the key "
+	msgKeyTypeMis   = "One or more parameter values were invalid: Type mismatch for key "
+	msgIndexTypeMis = "One or more parameter values were invalid: Type mismatch for Index Key "
 )
 
 // multiKeyMismatch reports whether err says the key does not fit the
@@ -163,16 +159,6 @@ func multiKeyMismatch(err error) bool {
 	}
 	return e.Message == msgKeySchema || strings.HasPrefix(e.Message, msgMissingKey) ||
 		strings.HasPrefix(e.Message, msgKeyTypeMis) || strings.HasPrefix(e.Message, msgIndexTypeMis)
-}
-
-// multiKeyError rewords the empty-key message of a lookup key to the form
-// the multi-item operations use; other errors pass unchanged.
-func multiKeyError(err error) error {
-	e, ok := ddb.AsError(err)
-	if !ok || !strings.HasPrefix(e.Message, msgEmptyKeyExact) {
-		return err
-	}
-	return ddb.Validation(msgEmptyKeyItem + e.Message[len(msgEmptyKeyExact):])
 }
 
 // Transaction cancellation.

@@ -126,7 +126,7 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	r, err := parseUpdateItem(req.Body)
 	if err != nil {
-		return nil, err
+		return nil, itemEnvelope(err)
 	}
 	t, err := n.itemTable(*r.in.TableName)
 	if err != nil {
