@@ -5,10 +5,13 @@ import (
 	"html"
 	"io"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/dynax/dynax/internal/svgchart"
 )
 
-var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"}
+var palette = svgchart.Palette
 
 func seriesName(e *EndpointResult) string {
 	s := fmt.Sprintf("%s c=%d", e.Endpoint, e.Concurrency)
@@ -19,10 +22,10 @@ func seriesName(e *EndpointResult) string {
 }
 
 const (
-	plotW, plotH           = 720, 360
-	padL, padR, padT, padB = 70, 20, 20, 50
-	innerW, innerH         = plotW - padL - padR, plotH - padT - padB
-	maxNines               = 5.0 // x axis to 99.999%
+	plotW, plotH   = svgchart.Width, svgchart.Height
+	padL, padT     = svgchart.PadL, svgchart.PadT
+	innerW, innerH = svgchart.InnerW, svgchart.InnerH
+	maxNines       = 5.0 // x axis to 99.999%
 )
 
 // percentileX maps a percentile to the x axis (log of 1/(1-p)).
@@ -35,11 +38,11 @@ func percentileX(p float64) float64 {
 }
 
 func legend(b *strings.Builder, rs []*EndpointResult) {
+	names := make([]string, len(rs))
 	for i, e := range rs {
-		y := padT + 14*i + 10
-		fmt.Fprintf(b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" font-size="11">%s</text>`,
-			padL+10, y-9, palette[i%len(palette)], padL+24, y, html.EscapeString(seriesName(e)))
+		names[i] = seriesName(e)
 	}
+	svgchart.Legend(b, names)
 }
 
 // percentileSVG plots latency (log scale) against percentile.
@@ -92,41 +95,20 @@ func percentileSVG(rs []*EndpointResult) string {
 
 // throughputSVG plots completed operations per second.
 func throughputSVG(rs []*EndpointResult) string {
-	var b strings.Builder
-	n, hi := 1, int64(1)
-	for _, e := range rs {
-		n = max(n, len(e.PerSecond))
-		for _, v := range e.PerSecond {
-			hi = max(hi, v)
-		}
-	}
-	x := func(i int) float64 { return padL + innerW*float64(i)/float64(max(n-1, 1)) }
-	y := func(v int64) float64 { return padT + innerH - innerH*float64(v)/float64(hi) }
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" id="throughput">`, plotW, plotH, plotW, plotH)
-	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`, padL, padT, innerW, innerH)
-	for k := 0; k <= 4; k++ {
-		v := hi * int64(k) / 4
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" font-size="11" text-anchor="end">%d</text>`,
-			padL, y(v), padL+innerW, y(v), padL-4, y(v)+4, v)
-	}
-	for k := 0; k < n; k += max(1, n/10) {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%ds</text>`, x(k), padT+innerH+16, k)
-	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">seconds of measurement (rounds back to back); y: operations per second</text>`, padL+innerW/2, plotH-10)
+	c := svgchart.Chart{ID: "throughput", Caption: "seconds of measurement (rounds back to back); y: operations per second",
+		YFormat: func(v float64) string { return strconv.FormatInt(int64(v), 10) }}
+	series := make([]svgchart.Series, len(rs))
 	for i, e := range rs {
-		var pts []string
-		for k, v := range e.PerSecond {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(k), y(v)))
+		c.N = max(c.N, len(e.PerSecond))
+		series[i].Name = seriesName(e)
+		for _, v := range e.PerSecond {
+			series[i].Points = append(series[i].Points, float64(v))
 		}
-		if len(pts) == 1 {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(1), y(e.PerSecond[0])))
-		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="%s"><title>%s</title></polyline>`,
-			palette[i%len(palette)], strings.Join(pts, " "), html.EscapeString(seriesName(e)))
 	}
-	legend(&b, rs)
-	b.WriteString(`</svg>`)
-	return b.String()
+	for k := 0; k < c.N; k += max(1, c.N/10) {
+		c.XTicks = append(c.XTicks, svgchart.Tick{Index: k, Label: strconv.Itoa(k) + "s"})
+	}
+	return c.Lines(series)
 }
 
 // WriteHTML writes one self-contained page (inline SVG, no scripts or

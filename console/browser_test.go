@@ -161,12 +161,14 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		for {
+			// Errors are retried: a navigation can replace the node
+			// between its query and its text.
 			s, err := chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			if strings.Contains(s, want) {
+			if err == nil && strings.Contains(s, want) {
 				return nil
+			}
+			if err != nil && ctx.Err() != nil {
+				return err
 			}
 			select {
 			case <-ctx.Done():

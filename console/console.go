@@ -75,9 +75,12 @@ type Options struct {
 
 // Console serves the pages.
 type Console struct {
-	opts   Options
-	pages  map[string]*template.Template
-	static fs.FS
+	opts    Options
+	pages   map[string]*template.Template
+	frags   *template.Template
+	hist    *History
+	cluster clusterMemo
+	static  fs.FS
 }
 
 // pageNames are the pages, by path below Prefix ("" is the tables list).
@@ -123,6 +126,12 @@ func New(opts Options) (*Console, error) {
 		c.pages[name] = t
 	}
 	c.static, _ = fs.Sub(staticFS, "static")
+	if c.frags, err = template.ParseFS(templateFS, "templates/fragments.html"); err != nil {
+		return nil, errors.Join(ErrNoTemplate, err)
+	}
+	if opts.Cache != nil {
+		c.hist = NewHistory(opts.Cache, HistoryOptions{Now: opts.Now})
+	}
 	return c, nil
 }
 

@@ -92,6 +92,9 @@ func (f *clusterFlags) readSecret(dataDir string) (string, error) {
 type clusterRun struct {
 	node *proxy.ClusterNode
 	etcd *cluster.Etcd
+	// Where the members are registered (the console's cluster page).
+	endpoints    []string
+	prefix, name string
 }
 
 func (r *clusterRun) Close() {
@@ -160,6 +163,7 @@ func (f *clusterFlags) start(fs *flag.FlagSet, p *proxy.Proxy, log *slog.Logger,
 		return nil, err
 	}
 	run.node = n
+	run.endpoints, run.prefix, run.name = endpoints, f.prefix, f.name
 	v := n.Membership.View()
 	log.Info("joined the cache cluster", "cluster", f.name, "member", n.Membership.Self().ID, "peer_addr", n.PeerAddr,
 		"etcd", strings.Join(endpoints, ","), "members", len(v.Members))

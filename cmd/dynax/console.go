@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/dynax/dynax/cluster"
 	"github.com/dynax/dynax/console"
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
@@ -18,7 +20,7 @@ func consoleFlag(fs *flag.FlagSet) *bool {
 
 // newConsole returns the console of a node, nil when --console=false. p
 // is the node's proxy (nil for a storage node alone).
-func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy) (*console.Console, error) {
+func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy, cr *clusterRun) (*console.Console, error) {
 	if !on {
 		return nil, nil
 	}
@@ -26,7 +28,16 @@ func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy) (*cons
 	if p != nil {
 		opts.Cache = p
 	}
+	if cr != nil && cr.node != nil {
+		opts.Cluster = cr
+	}
 	return console.New(opts)
+}
+
+// Members implements console.Cluster with the cluster's status, as
+// `dynax cluster status` reads it.
+func (r *clusterRun) Members(ctx context.Context) ([]cluster.MemberStatus, error) {
+	return cluster.Status(ctx, r.endpoints, r.prefix, r.name, 2*time.Second)
 }
 
 // mountConsole puts c in front of srv's handler (c nil: unchanged).

@@ -242,7 +242,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		log.Error("cannot listen", "addr", *listen, "err", err)
 		return 1
 	}
-	cons, err := newConsole(*consoleOn, "proxy", &sec, p)
+	cons, err := newConsole(*consoleOn, "proxy", &sec, p, cr)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax proxy:", err)
 		return 2

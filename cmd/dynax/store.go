@@ -173,7 +173,7 @@ the proxy's Prometheus metrics.`, stderr)
 			return 1
 		}
 	}
-	cons, err := newConsole(*f.console, "serve", &f.sec, p)
+	cons, err := newConsole(*f.console, "serve", &f.sec, p, cr)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
@@ -272,7 +272,7 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 	ws := wire.NewServer(node, log)
 	ws.Verifier = node.Verifier()
 	ws.Audit = auditor
-	cons, err := newConsole(*f.console, "store", &f.sec, nil)
+	cons, err := newConsole(*f.console, "store", &f.sec, nil, nil)
 	if err != nil {
 		log.Error("console", "err", err)
 		return 1
