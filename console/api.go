@@ -95,7 +95,7 @@ func lineChart(id, title, unit string, ss []Sample, ymax float64, yf func(float6
 	if n > 0 {
 		last := ss[len(ss)-1].At
 		step := max(1, n/6)
-		for k := 0; k < n; k += step {
+		for k := 0; k < n-1 && n-1-k >= step/2+1; k += step {
 			c.XTicks = append(c.XTicks, svgchart.Tick{Index: k, Label: "-" + strconv.Itoa(int(last.Sub(ss[k+1].At).Round(time.Second).Seconds())) + "s"})
 		}
 		c.XTicks = append(c.XTicks, svgchart.Tick{Index: n - 1, Label: "now"})
@@ -167,8 +167,8 @@ func (c *Console) cacheView() cacheView {
 			svgchart.Series{Name: "evictions", Points: r.evictions}),
 		lineChart("chart-invalidations", "Invalidations per second", "per second", ss, 0, num,
 			svgchart.Series{Name: "write-through", Points: r.writeInv}, svgchart.Series{Name: "change feed", Points: r.feedInv}),
-		lineChart("chart-memory", "Cache memory", "MiB", ss, 0, num,
-			svgchart.Series{Name: "used", Points: r.mem}, svgchart.Series{Name: "budget", Points: r.budget}),
+		lineChart("chart-memory", "Cache memory (budget "+bytesText(float64(s.CacheBudget))+")", "MiB held by the item and query caches", ss, 0, num,
+			svgchart.Series{Name: "used", Points: r.mem}),
 	}
 	return v
 }

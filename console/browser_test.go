@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/valyala/fasthttp"
 
 	"github.com/dynax/dynax/console"
 	"github.com/dynax/dynax/proxy"
@@ -52,6 +53,15 @@ func startNode(t *testing.T, auth string) *node {
 	}
 	srv := p.Server()
 	srv.Handler = c.Mount(srv.Handler)
+	n := &node{URL: serve(t, srv), Store: sn, Proxy: p}
+	n.DB = dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(n.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	return n
+}
+
+// serve runs srv on a random port until the test ends and returns its URL.
+func serve(t *testing.T, srv *fasthttp.Server) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,10 +74,7 @@ func startNode(t *testing.T, auth string) *node {
 		defer cancel()
 		_ = srv.ShutdownWithContext(ctx)
 	})
-	n := &node{URL: "http://" + ln.Addr().String(), Store: sn, Proxy: p}
-	n.DB = dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(n.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-	return n
+	return "http://" + ln.Addr().String()
 }
 
 // browserCtx is the headless Chromium shared by the tests of this package

@@ -81,7 +81,7 @@ func (h *History) Samples() []Sample {
 type rates struct {
 	itemRatio, queryRatio, rps                       []float64
 	getP50, getP99, queryP50, queryP99, beP50, beP99 []float64
-	evictions, writeInv, feedInv, mem, budget        []float64
+	evictions, writeInv, feedInv, mem                []float64
 	errors, forwarded                                []float64
 	ops                                              map[string][]float64
 }
@@ -138,7 +138,6 @@ func computeRates(ss []Sample) rates {
 		r.writeInv = append(r.writeInv, per(a.WriteInvalidations, b.WriteInvalidations))
 		r.feedInv = append(r.feedInv, per(a.FeedChanges, b.FeedChanges))
 		r.mem = append(r.mem, float64(b.CacheBytes)/(1<<20))
-		r.budget = append(r.budget, float64(b.CacheBudget)/(1<<20))
 		r.forwarded = append(r.forwarded, per(a.ForwardedReads, b.ForwardedReads))
 	}
 	return r

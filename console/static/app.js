@@ -69,7 +69,7 @@
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? "" : v);
     }
-    for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k);
+    for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined) e.append(k);
     return e;
   }
   function showError(id, err) {
@@ -146,9 +146,11 @@
 
   // ---- Results: table, pager, export --------------------------------------
   function columns(items, keys) {
-    const cols = keys.slice();
-    for (const it of items) for (const k of Object.keys(it)) if (!cols.includes(k)) cols.push(k);
-    return cols;
+    // Key attributes first, then the others by name (attribute order in
+    // an answer means nothing).
+    const rest = new Set();
+    for (const it of items) for (const k of Object.keys(it)) if (!keys.includes(k)) rest.add(k);
+    return keys.concat(Array.from(rest).sort());
   }
   function toCSV(items, keys) {
     const cols = columns(items, keys || []);
@@ -242,8 +244,12 @@
         select(list[i]);
       });
     }
-    const want = $("tab-" + location.hash.slice(1));
-    if (want && list.includes(want)) select(want);
+    const fromHash = () => {
+      const want = $("tab-" + location.hash.slice(1));
+      if (want && list.includes(want)) select(want);
+    };
+    window.addEventListener("hashchange", fromHash);
+    fromHash();
   }
 
   // ---- AWS CLI --------------------------------------------------------------
@@ -532,10 +538,10 @@
       const types = Object.entries(item).map(([k, v]) => k + ": " + typeOf(v)).join(" · ");
       const lossy = Object.values(item).some(function deep(v) {
         const ty = typeOf(v);
-        return ["SS", "NS", "BS", "B"].includes(ty) || (ty === "L" && v.L.some(deep)) || (ty === "M" && Object.values(v.M).some(deep));
+        return ["SS", "NS", "BS", "B"].includes(ty) || (ty === "N" && typeof toPlain(v) !== "number") || (ty === "L" && v.L.some(deep)) || (ty === "M" && Object.values(v.M).some(deep));
       });
       $("item-hints").textContent = fmt() === "plain"
-        ? "Plain JSON: strings are S, numbers N, true/false BOOL, null NULL, arrays L, objects M." + (lossy ? " This item has sets or binaries, which plain JSON turns into lists and strings: edit it as DynamoDB JSON to keep them." : "") + (types ? " Now: " + types : "")
+        ? "Plain JSON: strings are S, numbers N, true/false BOOL, null NULL, arrays L, objects M." + (lossy ? " This item has sets, binaries or numbers a JavaScript number cannot hold exactly, which plain JSON turns into lists and strings: edit it as DynamoDB JSON to keep their types." : "") + (types ? " Now: " + types : "")
         : "DynamoDB JSON: every value is {\"TYPE\": value}, TYPE one of S N B BOOL NULL L M SS NS BS." + (types ? " Now: " + types : "");
     }
     function render() {

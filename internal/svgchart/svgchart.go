@@ -75,9 +75,7 @@ func (c Chart) Lines(series []Series) string {
 				}
 			}
 		}
-		if hi <= 0 {
-			hi = 1
-		}
+		hi = Nice(hi)
 	}
 	yt := c.YTicks
 	if yt <= 0 {
@@ -113,14 +111,12 @@ func (c Chart) Lines(series []Series) string {
 	}
 	for i, s := range series {
 		var pts []string
-		last := 0
 		flush := func() {
 			if len(pts) == 1 {
-				// A single point is drawn as a flat line to the next
-				// position, so that it shows.
-				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(last+1), y(s.Points[last])))
-			}
-			if len(pts) > 0 {
+				// A point without neighbours is a dot.
+				x, y, _ := strings.Cut(pts[0], ",")
+				fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"><title>%s</title></circle>`, x, y, Palette[i%len(Palette)], html.EscapeString(s.Name))
+			} else if len(pts) > 1 {
 				fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="%s"><title>%s</title></polyline>`,
 					Palette[i%len(Palette)], strings.Join(pts, " "), html.EscapeString(s.Name))
 			}
@@ -132,7 +128,6 @@ func (c Chart) Lines(series []Series) string {
 				continue
 			}
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(k), y(v)))
-			last = k
 		}
 		flush()
 	}
@@ -147,6 +142,21 @@ func names(series []Series) []string {
 		out[i] = s.Name
 	}
 	return out
+}
+
+// Nice rounds v up to 1, 2, 2.5 or 5 times a power of ten, so that the
+// Y axis' quarters fall on round numbers (1 for v ≤ 0).
+func Nice(v float64) float64 {
+	if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if v <= m*p*(1+1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // Legend writes a colour key of the names in the chart's top left corner.
