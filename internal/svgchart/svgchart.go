@@ -5,13 +5,14 @@
 // A chart is a frame, horizontal grid lines at Y ticks, X tick labels,
 // one polyline per series (a <title> names it for screen readers and
 // tooltips) and a legend. Points are evenly spaced on the X axis; a NaN
-// point breaks the line (no sample there).
+// point breaks the line (no sample there), and a point alone is a dash.
 package svgchart
 
 import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -113,10 +114,14 @@ func (c Chart) Lines(series []Series) string {
 		var pts []string
 		flush := func() {
 			if len(pts) == 1 {
-				// A point without neighbours is a dot.
-				x, y, _ := strings.Cut(pts[0], ",")
-				fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"><title>%s</title></circle>`, x, y, Palette[i%len(Palette)], html.EscapeString(s.Name))
-			} else if len(pts) > 1 {
+				// A point without neighbours is a short dash (a polyline
+				// like the others, so every series is one kind of shape).
+				xs, ys, _ := strings.Cut(pts[0], ",")
+				px, _ := strconv.ParseFloat(xs, 64)
+				lo, hi := math.Max(px-4, PadL), math.Min(px+4, PadL+InnerW)
+				pts = []string{fmt.Sprintf("%.1f,%s", lo, ys), fmt.Sprintf("%.1f,%s", hi, ys)}
+			}
+			if len(pts) > 1 {
 				fmt.Fprintf(&b, `<polyline fill="none" stroke-width="2" stroke="%s" points="%s"><title>%s</title></polyline>`,
 					Palette[i%len(Palette)], strings.Join(pts, " "), html.EscapeString(s.Name))
 			}

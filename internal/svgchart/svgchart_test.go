@@ -16,7 +16,7 @@ func TestNice(t *testing.T) {
 }
 
 // TestLines: well-formed XML, a polyline per run of points, a NaN breaks
-// the line, a lone point is a dot, names are escaped.
+// the line, a lone point is a dash, names are escaped.
 func TestLines(t *testing.T) {
 	nan := math.NaN()
 	svg := Chart{ID: "c", Title: "A <title>", XTicks: []Tick{{0, "-3s"}, {3, "now"}}}.Lines([]Series{
@@ -26,11 +26,8 @@ func TestLines(t *testing.T) {
 	if err := xml.Unmarshal([]byte(svg), new(any)); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, svg)
 	}
-	if n := strings.Count(svg, "<polyline"); n != 2 {
-		t.Errorf("%d polylines, want 2 (one line broken by NaN)", n)
-	}
-	if n := strings.Count(svg, "<circle"); n != 1 {
-		t.Errorf("%d dots, want 1", n)
+	if n := strings.Count(svg, "<polyline"); n != 3 {
+		t.Errorf("%d polylines, want 3 (one line broken by NaN, one dash)", n)
 	}
 	for _, want := range []string{`id="c"`, `aria-label="A &lt;title&gt;"`, `<title>a&amp;b</title>`, ">now</text>", ">5</text>"} {
 		if !strings.Contains(svg, want) {
