@@ -370,7 +370,7 @@ func (o *restoreOverridesIn) apply(n *Node, t *Table) error {
 			if g.IndexName == nil || g.Projection == nil || len(g.KeySchema) == 0 {
 				return ddb.Validation(msgInvalid + "GlobalSecondaryIndexOverride needs IndexName, KeySchema and Projection")
 			}
-			if msg := checkIndexKeySchema(g.KeySchema, defNames(t.AttributeDefinitions)); msg != "" {
+			if msg := checkGSIKeySchema(g.KeySchema, defNames(t.AttributeDefinitions)); msg != "" {
 				return ddb.Validation(msg)
 			}
 			gi := GlobalIndex{IndexDef: IndexDef{IndexName: *g.IndexName, KeySchema: g.KeySchema, Projection: *g.Projection},

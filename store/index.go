@@ -13,6 +13,8 @@ import (
 //
 //	'x' + tableID(8) + len(indexName)(1) + indexName
 //	    + hash32(enc(ipk)) + enc(ipk) [+ enc(isk)] + enc(pk) [+ enc(sk)]
+//
+// where ipk and isk may be tuples of several attributes (multikey.go).
 //	→ uvarint(projected size) + projected item JSON
 //
 // An index partition is contiguous and ordered by the index sort key, then
@@ -43,17 +45,15 @@ func indexTableBounds(id uint64) (lo, hi []byte) {
 // indexKey builds the engine key of an index entry.
 // Entries with equal index keys sort by h's tie hash of the table key
 // (keyHashDynamo: DynamoDB's order), then by the table key.
-func indexKey(prefix []byte, h keyHash, ipk, isk, pk, sk ddb.Value) []byte {
+func indexKey(prefix []byte, h keyHash, ipk, isk []ddb.Value, pk, sk ddb.Value) []byte {
 	b := make([]byte, 0, len(prefix)+52)
 	b = append(b, prefix...)
 	hashAt := len(b)
 	b = append(b, 0, 0, 0, 0)
 	at := len(b)
-	b = appendKeyValue(b, ipk)
-	binary.BigEndian.PutUint32(b[hashAt:], h.partition(b[at:], ipk))
-	if isk.T != 0 {
-		b = appendKeyValue(b, isk)
-	}
+	b = appendKeyTuple(b, ipk)
+	binary.BigEndian.PutUint32(b[hashAt:], h.partitionTuple(b[at:], ipk))
+	b = appendKeyTuple(b, isk)
 	if h != keyHashFNV {
 		b = binary.BigEndian.AppendUint32(b, h.tie(pk, sk))
 	}
@@ -65,15 +65,15 @@ func indexKey(prefix []byte, h keyHash, ipk, isk, pk, sk ddb.Value) []byte {
 }
 
 // indexPartitionPrefix returns the prefix shared by all entries of one
-// index partition (index partition key value ipk).
-func indexPartitionPrefix(prefix []byte, h keyHash, ipk ddb.Value) []byte {
+// index partition (index partition key values ipk).
+func indexPartitionPrefix(prefix []byte, h keyHash, ipk ...ddb.Value) []byte {
 	b := make([]byte, 0, len(prefix)+24)
 	b = append(b, prefix...)
 	hashAt := len(b)
 	b = append(b, 0, 0, 0, 0)
 	at := len(b)
-	b = appendKeyValue(b, ipk)
-	binary.BigEndian.PutUint32(b[hashAt:], h.partition(b[at:], ipk))
+	b = appendKeyTuple(b, ipk)
+	binary.BigEndian.PutUint32(b[hashAt:], h.partitionTuple(b[at:], ipk))
 	return b
 }
 
@@ -102,16 +102,14 @@ type indexEntry struct {
 // indexEntryOf returns the entry of item it in index ix, or ok=false when
 // the item is not in the index (sparse).
 func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) {
-	hname, htype := t.IndexHashKey(ix)
-	ipk, ok := it[hname]
-	if !ok || ipk.T != htype || !indexKeyUsable(ipk, maxHashKeySize) {
+	hkeys, rkeys := t.indexKeyParts(ix)
+	ipk, ok := indexTupleKey(it, hkeys, maxHashKeySize)
+	if !ok {
 		return e, false
 	}
-	var isk ddb.Value
-	if rname, rtype := t.IndexRangeKey(ix); rname != "" {
-		if isk, ok = it[rname]; !ok || isk.T != rtype || !indexKeyUsable(isk, maxRangeKeySize) {
-			return e, false
-		}
+	isk, ok := indexTupleKey(it, rkeys, maxRangeKeySize)
+	if !ok {
+		return e, false
 	}
 	tpk, _ := t.HashKey()
 	tsk, _ := t.RangeKey()

@@ -640,11 +640,12 @@ func (t *Table) itemIndexKeys() []itemIndexKey {
 	var out []itemIndexKey
 	for i := range t.Desc.GlobalIndexes {
 		ix := &t.Desc.GlobalIndexes[i].IndexDef
-		if name, typ := t.IndexHashKey(ix); name != "" {
-			out = append(out, itemIndexKey{ix.IndexName, name, typ, false, false})
+		hk, rk := t.indexKeyParts(ix)
+		for _, k := range hk {
+			out = append(out, itemIndexKey{ix.IndexName, k.name, k.typ, false, false})
 		}
-		if name, typ := t.IndexRangeKey(ix); name != "" {
-			out = append(out, itemIndexKey{ix.IndexName, name, typ, false, true})
+		for _, k := range rk {
+			out = append(out, itemIndexKey{ix.IndexName, k.name, k.typ, false, true})
 		}
 	}
 	for i := range t.Desc.LocalIndexes {
@@ -689,7 +690,7 @@ func (t *Table) itemCheckIndexKeys(it ddb.Item) error {
 				itemMsgInvalidParams, k.attr, size, maxHashKeySize, k.index))
 		}
 	}
-	return nil
+	return t.checkTupleSizes(it)
 }
 
 // DynamoDB's key size limits, for table and index keys alike.

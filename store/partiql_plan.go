@@ -183,6 +183,9 @@ func (pl *pqlPlan) compileSelect(b *partiql.Builder) error {
 	hk := tg.keys[0]
 	conj := partiql.Conjuncts(st.Where)
 	for _, term := range conj {
+		if tg.nhash > 1 {
+			break // a multi-attribute partition key: the index is scanned and filtered
+		}
 		var vals []partiql.Expr
 		if name, v, ok := partiql.Equality(term); ok && name == hk.name {
 			vals = []partiql.Expr{v}

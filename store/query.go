@@ -152,8 +152,10 @@ func parseQuery(body []byte) (*queryRequest, error) {
 			r.conds = append(r.conds, expr.KeyCond{Name: k, Op: *kc.ComparisonOperator, Values: vals})
 		}
 	}
-	if n := len(r.conds); n != 1 && n != 2 {
-		return nil, ddb.Validation("Conditions can be of length 1 or 2 only")
+	// A Query on an index may have up to 8 (a multi-attribute GSI); other
+	// indexes are held to 2 once the index is known (opQuery).
+	if n := len(r.conds); n < 1 || n > 2 && (in.IndexName == nil || n > maxIndexHashAttrs+maxIndexRangeAttrs) {
+		return nil, ddb.Validation(msgCondLength)
 	}
 	if r.paths == nil && in.AttributesToGet != nil {
 		r.paths = expr.AttributesToGet(in.AttributesToGet)
@@ -188,58 +190,73 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 	if r.esk != nil && len(r.esk) != len(tg.keyNames) {
 		return nil, ddb.Validation(qsMsgBadStartKey)
 	}
-	// The key schema of the target, partition key first: start key
-	// pieces and key conditions, attribute by attribute.
-	for i, k := range tg.keys {
-		if r.esk != nil {
-			if err := tg.checkStartIndexKey(r.esk, i); err != nil {
-				return nil, err
-			}
-		}
-		if i == 0 && len(tg.keys) == 1 && len(r.conds) > 1 {
-			return nil, ddb.Validation("Query key condition not supported")
-		}
-		kc := r.cond(k.name)
-		if kc == nil {
-			if i == 0 || len(r.conds) > 1 {
-				return nil, ddb.Validation("Query condition missed key schema element: " + k.name)
-			}
-			continue
-		}
-		switch kc.Op {
-		case "NULL", "NOT_NULL", "NE", "CONTAINS", "NOT_CONTAINS", "IN":
-			return nil, ddb.Validation("Attempted conditional constraint is not an indexable operation")
-		}
-		for _, v := range kc.Values {
-			if v.T != k.typ {
-				return nil, ddb.Validation(itemMsgInvalidParams + "Condition parameter type does not match schema type")
-			}
-		}
-		if i == 0 && kc.Op != "EQ" {
-			return nil, ddb.Validation("Query key condition not supported")
-		}
-	}
-	hashVal := r.cond(tg.keys[0].name).Values[0]
+	var prefix []byte
 	var rangeCond *expr.KeyCond
-	if len(tg.keys) > 1 {
-		rangeCond = r.cond(tg.keys[1].name)
-	}
-	if r.esk != nil {
-		if err := tg.checkStartTableKey(r.esk); err != nil {
+	if tg.multi() {
+		if prefix, rangeCond, err = tg.multiKeyConds(r); err != nil {
 			return nil, err
 		}
-		sameHash := ddb.Equal(r.esk[tg.keys[0].name], hashVal)
-		if rangeCond == nil {
-			if !sameHash {
-				return nil, ddb.Validation("The provided starting key is outside query boundaries based on provided conditions")
+	} else {
+		if len(r.conds) > 2 {
+			return nil, ddb.Validation(msgCondLength)
+		}
+		// The key schema of the target, partition key first: start key
+		// pieces and key conditions, attribute by attribute.
+		for i, k := range tg.keys {
+			if r.esk != nil {
+				if err := tg.checkStartIndexKey(r.esk, i); err != nil {
+					return nil, err
+				}
 			}
+			if i == 0 && len(tg.keys) == 1 && len(r.conds) > 1 {
+				return nil, ddb.Validation("Query key condition not supported")
+			}
+			kc := r.cond(k.name)
+			if kc == nil {
+				if i == 0 || len(r.conds) > 1 {
+					return nil, ddb.Validation("Query condition missed key schema element: " + k.name)
+				}
+				continue
+			}
+			switch kc.Op {
+			case "NULL", "NOT_NULL", "NE", "CONTAINS", "NOT_CONTAINS", "IN":
+				return nil, ddb.Validation("Attempted conditional constraint is not an indexable operation")
+			}
+			for _, v := range kc.Values {
+				if v.T != k.typ {
+					return nil, ddb.Validation(itemMsgInvalidParams + "Condition parameter type does not match schema type")
+				}
+			}
+			if i == 0 && kc.Op != "EQ" {
+				return nil, ddb.Validation("Query key condition not supported")
+			}
+		}
+		hashVal := r.cond(tg.keys[0].name).Values[0]
+		if len(tg.keys) > 1 {
+			rangeCond = r.cond(tg.keys[1].name)
+		}
+		if r.esk != nil {
+			if err := tg.checkStartTableKey(r.esk); err != nil {
+				return nil, err
+			}
+			sameHash := ddb.Equal(r.esk[tg.keys[0].name], hashVal)
+			if rangeCond == nil {
+				if !sameHash {
+					return nil, ddb.Validation("The provided starting key is outside query boundaries based on provided conditions")
+				}
+			} else {
+				if !qsMatch(rangeCond, r.esk[tg.keys[1].name]) {
+					return nil, ddb.Validation("The provided starting key does not match the range key predicate")
+				}
+				if !sameHash {
+					return nil, ddb.Validation("The query can return at most one row and cannot be restarted")
+				}
+			}
+		}
+		if tg.ix == nil {
+			prefix = partitionPrefix(t.ID, t.KeyHash, hashVal)
 		} else {
-			if !qsMatch(rangeCond, r.esk[tg.keys[1].name]) {
-				return nil, ddb.Validation("The provided starting key does not match the range key predicate")
-			}
-			if !sameHash {
-				return nil, ddb.Validation("The query can return at most one row and cannot be restarted")
-			}
+			prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), t.KeyHash, hashVal)
 		}
 	}
 	if in.ProjectionExpression != nil {
@@ -269,12 +286,6 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 		}
 	}
 
-	var prefix []byte
-	if tg.ix == nil {
-		prefix = partitionPrefix(t.ID, t.KeyHash, hashVal)
-	} else {
-		prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), t.KeyHash, hashVal)
-	}
 	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = qsQueryBounds(prefix, rangeCond)
 	p.reverse = in.ScanIndexForward != nil && !bool(*in.ScanIndexForward)

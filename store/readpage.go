@@ -243,8 +243,11 @@ type qsTarget struct {
 	t      *Table
 	ix     *IndexDef // nil: the table itself
 	global bool
-	// keys are the partition key and optional sort key of the target.
+	// keys are the partition key and optional sort key of the target;
+	// on a multi-attribute GSI, every HASH element then every RANGE one.
 	keys []qsKey
+	// nhash is how many of keys are partition key elements.
+	nhash int
 	// tkeys are the table's keys.
 	tkeys []qsKey
 	// keyNames are the attributes of LastEvaluatedKey: the table's keys,
@@ -257,6 +260,7 @@ func qsResolve(t *Table, index *string, consistent bool) (*qsTarget, error) {
 	tg := &qsTarget{t: t}
 	hn, ht := t.HashKey()
 	tg.tkeys = append(tg.tkeys, qsKey{hn, ht})
+	tg.nhash = 1
 	if rn, rt := t.RangeKey(); rn != "" {
 		tg.tkeys = append(tg.tkeys, qsKey{rn, rt})
 	}
@@ -278,11 +282,9 @@ func qsResolve(t *Table, index *string, consistent bool) (*qsTarget, error) {
 		return nil, ddb.Validation(qsMsgBackfilling + *index)
 	}
 	tg.ix, tg.global = ix, global
-	in, it := t.IndexHashKey(ix)
-	tg.keys = append(tg.keys, qsKey{in, it})
-	if rn, rt := t.IndexRangeKey(ix); rn != "" {
-		tg.keys = append(tg.keys, qsKey{rn, rt})
-	}
+	hk, rk := t.indexKeyParts(ix)
+	tg.keys = append(hk, rk...)
+	tg.nhash = len(hk)
 	for _, k := range tg.keys {
 		dup := false
 		for _, n := range tg.keyNames {
@@ -323,11 +325,7 @@ func (tg *qsTarget) engineKey(it ddb.Item) []byte {
 	if tg.ix == nil {
 		return tg.t.engineKey(pk, sk)
 	}
-	var isk ddb.Value
-	if len(tg.keys) > 1 {
-		isk = it[tg.keys[1].name]
-	}
-	return indexKey(indexPrefix(tg.t.ID, tg.ix.IndexName), tg.t.KeyHash, it[tg.keys[0].name], isk, pk, sk)
+	return indexKey(indexPrefix(tg.t.ID, tg.ix.IndexName), tg.t.KeyHash, tg.keyValues(it, 0, tg.nhash), tg.keyValues(it, tg.nhash, len(tg.keys)), pk, sk)
 }
 
 // checkAllAttributes rejects, on a global secondary index that does not

@@ -275,6 +275,11 @@ func tblAttrName(c *checker, v *string, path string) {
 // tblKeySchema checks a KeySchema list; keyTypeEnum adds the HASH/RANGE
 // enum on members (table key schemas only, as DynamoDB does).
 func tblKeySchema(c *checker, ks []KeySchemaElement, path string, keyTypeEnum bool) {
+	tblKeySchemaMax(c, ks, path, keyTypeEnum, 2, cLenMax2)
+}
+
+// tblKeySchemaMax is tblKeySchema for at most max elements (message maxMsg).
+func tblKeySchemaMax(c *checker, ks []KeySchemaElement, path string, keyTypeEnum bool, max int, maxMsg string) {
 	if ks == nil {
 		c.fail(nil, path, cMustNotBeNull)
 		return
@@ -282,8 +287,8 @@ func tblKeySchema(c *checker, ks []KeySchemaElement, path string, keyTypeEnum bo
 	if len(ks) < 1 {
 		c.fail(renderKeySchema(ks), path, cLenMin1)
 	}
-	if len(ks) > 2 {
-		c.fail(renderKeySchema(ks), path, cLenMax2)
+	if len(ks) > max {
+		c.fail(renderKeySchema(ks), path, maxMsg)
 	}
 	for i, k := range ks {
 		p := fmt.Sprintf("%s.%d.member", path, i+1)
@@ -661,7 +666,7 @@ func (in *createTableIn) constraints() error {
 	for i, g := range in.GlobalSecondaryIndexes {
 		p := fmt.Sprintf("globalSecondaryIndexes.%d.member", i+1)
 		tblIndexName(c, g.IndexName, p+".indexName")
-		tblKeySchema(c, g.KeySchema, p+".keySchema", false)
+		tblGSIKeySchema(c, g.KeySchema, p+".keySchema")
 		tblProjection(c, g.Projection, p+".projection")
 		tblCapacity(c, g.ProvisionedThroughput, p+".provisionedThroughput")
 	}
@@ -768,7 +773,7 @@ func (in *createTableIn) custom() string {
 		}
 		for _, g := range in.GlobalSecondaryIndexes {
 			name := *g.IndexName
-			if msg := checkIndexKeySchema(g.KeySchema, defns); msg != "" {
+			if msg := checkGSIKeySchema(g.KeySchema, defns); msg != "" {
 				return msg
 			}
 			if msg := checkProjection(g.Projection); msg != "" {

@@ -106,7 +106,7 @@ func (in *updateTableIn) constraints() error {
 			tblProjection(c, g.Projection, p+".create.projection")
 			tblIndexName(c, g.IndexName, p+".create.indexName")
 			tblCapacity(c, g.ProvisionedThroughput, p+".create.provisionedThroughput")
-			tblKeySchema(c, g.KeySchema, p+".create.keySchema", false)
+			tblGSIKeySchema(c, g.KeySchema, p+".create.keySchema")
 		}
 		if u.Delete != nil {
 			tblIndexName(c, u.Delete.IndexName, p+".delete.indexName")
@@ -557,7 +557,7 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 		if _, _, exists := nt.Index(name); exists {
 			return ddb.Validation("Attempting to create an index which already exists")
 		}
-		if msg := checkIndexKeySchema(g.KeySchema, defns); msg != "" {
+		if msg := checkGSIKeySchema(g.KeySchema, defns); msg != "" {
 			return ddb.Validation(msg)
 		}
 		if msg := checkProjection(g.Projection); msg != "" {
