@@ -267,19 +267,22 @@ func tblGSIKeySchema(c *checker, ks []KeySchemaElement, path string) {
 
 // checkGSIKeySchema applies DynamoDB's rules to a GSI key schema: every
 // key defined, distinct names, 1–4 HASH elements first, then 0–4 RANGE
-// elements. A two-element schema keeps the classic texts.
+// elements. A classic schema (HASH, or HASH and RANGE) keeps the checks
+// and texts of checkIndexKeySchema.
 func checkGSIKeySchema(ks []KeySchemaElement, defns []string) string {
+	if len(ks) <= 2 && (len(ks) < 2 || *ks[1].KeyType != "HASH") {
+		return checkIndexKeySchema(ks, defns)
+	}
 	keys := keyNames(ks)
 	for _, k := range keys {
 		if !slices.Contains(defns, k) {
-			return msgInvalid + "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
-				strings.Join(keys, ", ") + "], AttributeDefinitions: [" + strings.Join(defns, ", ") + "]"
+			return checkIndexKeySchema(ks, defns) // its text for undefined keys
 		}
 	}
 	for i, k := range keys {
 		if slices.Contains(keys[:i], k) {
 			if len(keys) == 2 {
-				return "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+				return checkIndexKeySchema(ks, defns) // "Both the Hash Key and the Range Key …"
 			}
 			return msgDupKeyAttr
 		}
