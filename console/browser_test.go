@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,6 +137,30 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
+	// A script error in a page fails the test (the browser's own log
+	// lines, such as a 400 answer, do not).
+	var mu sync.Mutex
+	var scriptErrs []string
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.IsException() || (m.Type == chromedp.ConsoleError && m.Source == "") {
+				mu.Lock()
+				scriptErrs = append(scriptErrs, m.String()+" at "+m.URL+":"+strconv.FormatInt(m.Line+1, 10))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range scriptErrs {
+			t.Errorf("script error: %s", e)
+		}
+	})
 	ctx, cancel2 := context.WithTimeout(ctx, 45*time.Second)
 	t.Cleanup(cancel2)
 	return ctx
