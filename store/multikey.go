@@ -9,6 +9,7 @@ import (
 
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/expr"
+	"github.com/dynax/dynax/partiql"
 )
 
 // Multi-attribute GSI keys (DynamoDB, November 2025): a global secondary
@@ -313,4 +314,39 @@ func checkGSIKeySchema(ks []KeySchemaElement, defns []string) string {
 		return msgTooManyRange
 	}
 	return ""
+}
+
+// planTuple plans a PartiQL SELECT on a multi-attribute GSI: with an
+// equality on every HASH element in the WHERE's top-level AND, one
+// partition is read; otherwise the index is scanned (and the WHERE
+// filters). A value of the wrong type, or an empty string or binary,
+// matches nothing.
+func (pl *pqlPlan) planTuple(tg *qsTarget, conj []partiql.Expr, params []ddb.Value) error {
+	vals := make([]ddb.Value, tg.nhash)
+	for i, k := range tg.keys[:tg.nhash] {
+		found := false
+		for _, term := range conj {
+			name, ve, ok := partiql.Equality(term)
+			if !ok || name != k.name {
+				continue
+			}
+			v, _, err := partiql.Value(ve, params)
+			if err != nil {
+				return err
+			}
+			vals[i], found = v, true
+			break
+		}
+		if !found {
+			return nil
+		}
+	}
+	pl.hashFixed = true
+	for i, v := range vals {
+		if v.T != tg.keys[i].typ || v.T == ddb.TypeS && v.S == "" || v.T == ddb.TypeB && len(v.B) == 0 {
+			return nil // no item can match
+		}
+	}
+	pl.hashVals, pl.hashTuple = vals, true
+	return nil
 }

@@ -182,6 +182,9 @@ func (n *Node) pqlSelect(ctx context.Context, pl *pqlPlan, stmt string, next *st
 	parts := 1
 	if pl.hashFixed {
 		parts = len(pl.hashVals)
+		if pl.hashTuple {
+			parts = 1
+		}
 	}
 	remaining := int32(0)
 	if limit != nil {
@@ -197,6 +200,8 @@ func (n *Node) pqlSelect(ctx context.Context, pl *pqlPlan, stmt string, next *st
 			var prefix []byte
 			if tg.ix == nil {
 				prefix = partitionPrefix(pl.t.ID, pl.t.KeyHash, pl.hashVals[part])
+			} else if pl.hashTuple {
+				prefix = indexPartitionPrefix(indexPrefix(pl.t.ID, tg.ix.IndexName), pl.t.KeyHash, pl.hashVals...)
 			} else {
 				prefix = indexPartitionPrefix(indexPrefix(pl.t.ID, tg.ix.IndexName), pl.t.KeyHash, pl.hashVals[part])
 			}

@@ -64,6 +64,7 @@ type pqlPlan struct {
 	filterHead []string
 	hashVals   []ddb.Value // partitions to query; nil: scan
 	hashFixed  bool        // a partition key condition was found (hashVals may be empty)
+	hashTuple  bool        // hashVals is the one partition of a multi-attribute key
 	fullKey    bool        // the WHERE fixes the table's whole primary key (GetItem form)
 	consistent bool
 }
@@ -182,10 +183,10 @@ func (pl *pqlPlan) compileSelect(b *partiql.Builder) error {
 	}
 	hk := tg.keys[0]
 	conj := partiql.Conjuncts(st.Where)
+	if tg.nhash > 1 {
+		return pl.planTuple(tg, conj, b.Params)
+	}
 	for _, term := range conj {
-		if tg.nhash > 1 {
-			break // a multi-attribute partition key: the index is scanned and filtered
-		}
 		var vals []partiql.Expr
 		if name, v, ok := partiql.Equality(term); ok && name == hk.name {
 			vals = []partiql.Expr{v}
