@@ -181,7 +181,7 @@
     box.append(bar);
     if (items.length) {
       const thead = el("thead", {}, el("tr", {}, o.table ? el("th", { scope: "col" }, el("span", { class: "sr-only" }, "Open")) : null,
-        cols.map((c) => el("th", { scope: "col", title: keys.includes(c) ? "key attribute" : null }, c + (keys.includes(c) ? " 🔑" : "")))));
+        cols.map((c) => el("th", { scope: "col" }, c, keys.includes(c) ? el("span", { class: "key" }, "key") : null))));
       const tbody = el("tbody", {}, items.map((it) => {
         let open = null;
         if (o.table && keys.length && keys.every((k) => it[k])) {
@@ -478,9 +478,9 @@
       ["Created", t.CreationDateTime ? new Date(t.CreationDateTime * 1000).toISOString() : "—"],
     ]));
     if (indexes.length) {
-      sc.append(el("h3", {}, "Indexes"), el("table", { class: "grid" }, el("thead", {}, el("tr", {}, ["Name", "Kind", "Key", "Projection", "Status"].map((h) => el("th", { scope: "col" }, h)))),
+      sc.append(el("h3", {}, "Indexes"), el("div", { class: "scroll" }, el("table", { class: "grid" }, el("thead", {}, el("tr", {}, ["Name", "Kind", "Key", "Projection", "Status"].map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, [...(t.GlobalSecondaryIndexes || []).map((i) => ["GSI", i]), ...(t.LocalSecondaryIndexes || []).map((i) => ["LSI", i])].map(([k, i]) =>
-          el("tr", {}, el("td", {}, i.IndexName), el("td", {}, k), el("td", {}, ksText(i.KeySchema)), el("td", {}, i.Projection ? i.Projection.ProjectionType : ""), el("td", {}, i.IndexStatus || "ACTIVE"))))));
+          el("tr", {}, el("td", {}, i.IndexName), el("td", {}, k), el("td", {}, ksText(i.KeySchema)), el("td", {}, i.Projection ? i.Projection.ProjectionType : ""), el("td", {}, i.IndexStatus || "ACTIVE")))))));
     }
     sc.append(el("details", {}, el("summary", {}, "DescribeTable answer"), el("pre", {}, JSON.stringify(t, null, 2))));
     if (t.StreamSpecification && t.StreamSpecification.StreamEnabled) sc.append(el("p", {}, el("a", { href: "/console/streams?table=" + encodeURIComponent(name) }, "Tail this table's stream")));
