@@ -1,8 +1,11 @@
 package ddb
 
 import (
+	"bytes"
 	"encoding/base64"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -13,6 +16,11 @@ import (
 // are ValidationExceptions raised later, in request-validation order. So the
 // decoder never fails on a value rule: it stores the value as invalid
 // (T == 0) with DynamoDB's message in S, and Problem reports it.
+//
+// DynamoDB runs one of two value validators depending on the operation
+// (Layer), and they word some problems differently; where they do, S holds
+// both texts, the older first, separated by a NUL byte (which no message
+// contains).
 
 // UnmarshalJSON decodes one AttributeValue object.
 func (v *Value) UnmarshalJSON(b []byte) error {
@@ -23,21 +31,45 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Problem returns DynamoDB's validation message for the first invalid value
-// inside v (v itself, or a list/map element), or "" when v is valid.
-func (v *Value) Problem() string {
+// Layer names which of DynamoDB's two attribute-value validators checks a
+// request's values. Observed per operation (paritysuite/dynamodb-conformance
+// tier3 valueLayers, four regions, 2026-10): PutItem, UpdateItem,
+// DeleteItem, GetItem, BatchGetItem and Query run the current one;
+// BatchWriteItem, TransactWriteItems, TransactGetItems and Scan the older.
+type Layer uint8
+
+const (
+	// LayerOlder: duplicate members printed as sent, an empty number
+	// without a colon, exponents read as Java's BigDecimal reads them.
+	LayerOlder Layer = iota
+	// LayerCurrent: duplicate members quoted in the validator's order, an
+	// empty number with ": ", exponents range-checked as 64-bit integers.
+	LayerCurrent
+)
+
+// Problem returns the older layer's validation message for the first
+// invalid value inside v (v itself, or a list/map element), or "" when v
+// is valid.
+func (v *Value) Problem() string { return v.ProblemIn(LayerOlder) }
+
+// ProblemIn is Problem in the wording of layer l.
+func (v *Value) ProblemIn(l Layer) string {
 	switch v.T {
 	case 0:
-		return v.S
+		older, current, two := strings.Cut(v.S, "\x00")
+		if two && l == LayerCurrent {
+			return current
+		}
+		return older
 	case TypeL:
 		for i := range v.L {
-			if p := v.L[i].Problem(); p != "" {
+			if p := v.L[i].ProblemIn(l); p != "" {
 				return p
 			}
 		}
 	case TypeM:
 		for _, e := range v.M {
-			if p := e.Problem(); p != "" {
+			if p := e.ProblemIn(l); p != "" {
 				return p
 			}
 		}
@@ -46,9 +78,12 @@ func (v *Value) Problem() string {
 }
 
 // ItemProblem returns the first Problem of any attribute of it, or "".
-func ItemProblem(it Item) string {
+func ItemProblem(it Item) string { return ItemProblemIn(it, LayerOlder) }
+
+// ItemProblemIn is ItemProblem in the wording of layer l.
+func ItemProblemIn(it Item, l Layer) string {
 	for _, v := range it {
-		if p := v.Problem(); p != "" {
+		if p := v.ProblemIn(l); p != "" {
 			return p
 		}
 	}
@@ -425,12 +460,16 @@ func (s *scanner) isNull() bool {
 // object: how many type members it had, and the first value-rule problem.
 type avState struct {
 	types   int
-	problem string
+	problem string // older layer's text
+	current string // current layer's text, when it differs
 }
 
-func (st *avState) fail(msg string) {
+func (st *avState) fail(msg string) { st.fail2(msg, "") }
+
+// fail2 records a problem the two layers word differently.
+func (st *avState) fail2(older, current string) {
 	if st.problem == "" {
-		st.problem = msg
+		st.problem, st.current = older, current
 	}
 }
 
@@ -461,7 +500,11 @@ func (s *scanner) value(v *Value, depth int) error {
 		st.problem = msgMultiTypeAV
 	}
 	if st.problem != "" {
-		*v = Value{S: st.problem}
+		msg := st.problem
+		if st.current != "" && st.current != msg {
+			msg += "\x00" + st.current
+		}
+		*v = Value{S: msg}
 	}
 	return nil
 }
@@ -486,9 +529,9 @@ func (s *scanner) member(v *Value, key string, depth int, st *avState) error {
 			return err
 		}
 		st.types++
-		c, err := CanonicalNumber(text)
-		if err != nil {
-			st.fail(err.(*Error).Message)
+		c, older, current := checkNumber(text)
+		if older != "" {
+			st.fail2(older, current)
 		}
 		v.T, v.S = TypeN, c
 	case "B":
@@ -555,7 +598,8 @@ func (s *scanner) stringSet(v *Value, numbers bool, st *avState) error {
 		if len(elems) == 0 {
 			st.fail(msgEmptySS)
 		} else if hasDuplicate(elems) {
-			st.fail("One or more parameter values were invalid: Input collection [" + joinComma(elems) + "] contains duplicates.")
+			st.fail2("One or more parameter values were invalid: Input collection ["+joinComma(elems)+"] contains duplicates.",
+				"One or more parameter values were invalid: Input collection ["+strings.Join(quoteAll(dupOrder(elems, strings.Compare)), ", ")+"] contains duplicates.")
 		}
 		return nil
 	}
@@ -564,16 +608,16 @@ func (s *scanner) stringSet(v *Value, numbers bool, st *avState) error {
 	}
 	bad := false
 	for i, e := range elems {
-		c, err := CanonicalNumber(e)
-		if err != nil {
-			st.fail(err.(*Error).Message)
+		c, older, current := checkNumber(e)
+		if older != "" {
+			st.fail2(older, current)
 			bad = true
 			break
 		}
 		elems[i] = c
 	}
 	if !bad && st.problem == "" && hasDuplicate(elems) {
-		st.fail(msgNSDuplicates)
+		st.fail2(msgNSDuplicates, "One or more parameter values were invalid: "+msgNSDuplicates+".")
 	}
 	v.T, v.SS = TypeNS, elems
 	return nil
@@ -605,7 +649,13 @@ func (s *scanner) binarySet(v *Value, st *avState) error {
 	if len(elems) == 0 {
 		st.fail(msgEmptyBS)
 	} else if hasDuplicate(texts) {
-		st.fail("One or more parameter values were invalid: Input collection [" + joinComma(texts) + "]of type BS contains duplicates.")
+		order := dupOrder(elems, bytes.Compare)
+		shown := make([]string, len(order))
+		for i, b := range order {
+			shown[i] = base64.StdEncoding.EncodeToString(b)
+		}
+		st.fail2("One or more parameter values were invalid: Input collection ["+joinComma(texts)+"]of type BS contains duplicates.",
+			"One or more parameter values were invalid: Input collection ["+strings.Join(quoteAll(shown), ",")+"]of type BS contains duplicates.")
 	}
 	v.T, v.BS = TypeBS, elems
 	return nil
@@ -706,6 +756,31 @@ func joinComma(xs []string) string {
 		b = append(b, x...)
 	}
 	return string(b)
+}
+
+// dupOrder lists set members as the current validator reports a duplicate:
+// it adds them one by one to a sorted set, and at the first repeat prints
+// the set so far, the repeat, then the members not yet read, as sent.
+func dupOrder[T any](xs []T, cmp func(a, b T) int) []T {
+	var sorted []T
+	for i, x := range xs {
+		j, found := slices.BinarySearchFunc(sorted, x, cmp)
+		if found {
+			out := append(sorted, x)
+			return append(out, xs[i+1:]...)
+		}
+		sorted = slices.Insert(sorted, j, x)
+	}
+	return sorted
+}
+
+// quoteAll renders each string as a JSON string.
+func quoteAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(AppendString(nil, x))
+	}
+	return out
 }
 
 // DecodeItem decodes a JSON object of AttributeValues (an item or key).

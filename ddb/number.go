@@ -1,6 +1,7 @@
 package ddb
 
 import (
+	"math"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -89,7 +90,7 @@ func parseDecimal(s string) (d decimal, ok bool) {
 			if c < '0' || c > '9' {
 				return d, false
 			}
-			if exp < 1e6 {
+			if exp < 1e15 { // far past any valid exponent, and still an int64
 				exp = exp*10 + int(c-'0')
 			}
 		}
@@ -175,6 +176,30 @@ func CanonicalNumber(s string) (string, error) {
 		return "", Validation(msg)
 	}
 	return d.String(), nil
+}
+
+// checkNumber is CanonicalNumber for the decoder: the canonical text, or
+// the problem in the older layer's words and (when they differ) the
+// current layer's. The older layer reads numbers as Java's BigDecimal:
+// an empty string has no ": " tail, and the count of digits before the
+// point (precision − scale) is a 32-bit int, so 1e2147483647 wraps to an
+// underflow (paritysuite/dynamodb-conformance valueLayers, four regions).
+func checkNumber(s string) (canon, older, current string) {
+	if s == "" {
+		return "", msgNumberNotNumeric, msgNumberNotNumeric + ": "
+	}
+	d, ok := parseDecimal(s)
+	if !ok {
+		return "", msgNumberNotNumeric + ": " + s, ""
+	}
+	if msg := d.check(); msg != "" {
+		older = msg
+		if lead := int64(d.exp) + 1; lead > math.MaxInt32 && lead < 1<<32 { // int32(lead) < 0
+			older = msgNumberUnderflow
+		}
+		return "", older, msg
+	}
+	return d.String(), "", ""
 }
 
 // CompareNumbers compares two valid number texts by value: -1, 0 or +1.

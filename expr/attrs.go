@@ -17,6 +17,11 @@ type Attrs struct {
 	// Values maps ":value" placeholders to values.
 	Values map[string]ddb.Value
 
+	// Layer is the value validator of the request's operation: the
+	// current one reports a bad value bare, the older one inside
+	// "ExpressionAttributeValues contains invalid value: … for key :k".
+	Layer ddb.Layer
+
 	usedNames  map[string]struct{}
 	usedValues map[string]struct{}
 }
@@ -93,7 +98,10 @@ func (a *Attrs) Validate() error {
 		}
 		for _, k := range keys {
 			v := a.Values[k]
-			if p := v.Problem(); p != "" {
+			if p := v.ProblemIn(a.Layer); p != "" {
+				if a.Layer == ddb.LayerCurrent {
+					return ddb.Validation(p)
+				}
 				return ddb.Validation("ExpressionAttributeValues contains invalid value: " + p + " for key " + k)
 			}
 		}

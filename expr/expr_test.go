@@ -258,7 +258,7 @@ func runOp(t *testing.T, c tcase, op, text string, a *Attrs, item ddb.Item, cond
 			}
 			m[k] = f
 		}
-		cnd, err := LegacyFilter(m, condOp, "ScanFilter")
+		cnd, err := LegacyFilter(m, condOp, "ScanFilter", ddb.LayerOlder)
 		if err != nil {
 			return errString(err)
 		}

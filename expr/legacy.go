@@ -90,9 +90,9 @@ func knownOperator(op string) bool {
 	return false
 }
 
-func valueProblem(vs []ddb.Value) string {
+func valueProblem(vs []ddb.Value, l ddb.Layer) string {
 	for i := range vs {
-		if p := vs[i].Problem(); p != "" {
+		if p := vs[i].ProblemIn(l); p != "" {
 			return p
 		}
 	}
@@ -149,6 +149,7 @@ func comparison(name, op string, vs []ddb.Value) Cond {
 // LegacyCondition converts the legacy Expected map and ConditionalOperator
 // of PutItem, UpdateItem and DeleteItem into a condition, after DynamoDB's
 // checks of each entry. An empty map is a condition that always holds.
+// Those operations run DynamoDB's current value layer (ddb.Layer).
 func LegacyCondition(expected map[string]ExpectedAttr, conditionalOperator string) (Cond, error) {
 	keys := sortedKeys(expected)
 	conds := make([]Cond, 0, len(keys))
@@ -176,7 +177,7 @@ func LegacyCondition(expected map[string]ExpectedAttr, conditionalOperator strin
 			if !argCountOK(op, len(vs)) {
 				return nil, ddb.Validation(invalidParams + "Invalid number of argument(s) for the " + op + " ComparisonOperator")
 			}
-			if p := valueProblem(vs); p != "" {
+			if p := valueProblem(vs, ddb.LayerCurrent); p != "" {
 				return nil, ddb.Validation(p)
 			}
 			if !sameType(vs) {
@@ -208,7 +209,7 @@ func LegacyCondition(expected map[string]ExpectedAttr, conditionalOperator strin
 			return nil, ddb.Validation(invalidParams + "Value cannot be used when Exists is false for Attribute: " + k)
 		}
 		if e.Value != nil {
-			if p := e.Value.Problem(); p != "" {
+			if p := e.Value.ProblemIn(ddb.LayerCurrent); p != "" {
 				return nil, ddb.Validation(p)
 			}
 			conds = append(conds, comparison(k, "EQ", []ddb.Value{*e.Value}))
@@ -249,7 +250,7 @@ func filterTypes(op string) typeSet {
 // LegacyFilter converts a legacy QueryFilter or ScanFilter map and
 // ConditionalOperator into a condition, after DynamoDB's checks of each
 // entry. param is "QueryFilter" or "ScanFilter" (used in enum errors).
-func LegacyFilter(conds map[string]FilterCond, conditionalOperator, param string) (Cond, error) {
+func LegacyFilter(conds map[string]FilterCond, conditionalOperator, param string, layer ddb.Layer) (Cond, error) {
 	keys := sortedKeys(conds)
 	out := make([]Cond, 0, len(keys))
 	at := string(param[0]|0x20) + param[1:]
@@ -260,7 +261,7 @@ func LegacyFilter(conds map[string]FilterCond, conditionalOperator, param string
 			return nil, enumError(op, at+"."+k+".member.comparisonOperator", comparisonEnum)
 		}
 		vs := c.AttributeValueList
-		if p := valueProblem(vs); p != "" {
+		if p := valueProblem(vs, layer); p != "" {
 			return nil, ddb.Validation(p)
 		}
 		if !argCountOK(op, len(vs)) {
@@ -287,7 +288,7 @@ func LegacyFilter(conds map[string]FilterCond, conditionalOperator, param string
 // removes those elements (removing the attribute when none are left).
 // Type mismatches found when applying are "Type mismatch for attribute to
 // update". Whether an attribute is part of the key is for the caller to
-// check.
+// check. UpdateItem runs DynamoDB's current value layer (ddb.Layer).
 func LegacyUpdate(updates map[string]AttributeUpdate) (*Update, error) {
 	keys := sortedKeys(updates)
 	u := &Update{root: &pathNode{}, actions: make([]action, 0, len(keys))}
@@ -306,7 +307,7 @@ func LegacyUpdate(updates map[string]AttributeUpdate) (*Update, error) {
 			return nil, enumError(up.Action, "attributeUpdates."+k+".member.action", "[ADD, PUT, DELETE]")
 		}
 		if up.Value != nil {
-			if p := up.Value.Problem(); p != "" {
+			if p := up.Value.ProblemIn(ddb.LayerCurrent); p != "" {
 				return nil, ddb.Validation(p)
 			}
 			a.value = operand{kind: kValue, val: *up.Value}

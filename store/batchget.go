@@ -143,7 +143,7 @@ func parseBatchGet(body []byte) (*batchGetIn, []*batchGetTable, error) {
 		seen := make(map[string]bool, len(ti.Keys))
 		for _, k := range ti.Keys {
 			if k != nil {
-				if err := itemValueProblem(k.Item); err != nil {
+				if err := itemValueProblem(k.Item, ddb.LayerCurrent); err != nil {
 					return nil, nil, err
 				}
 				// Identical keys are refused before any table is looked

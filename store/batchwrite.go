@@ -135,14 +135,14 @@ func parseBatchWrite(body []byte) (*batchWriteIn, []*batchWriteTable, error) {
 			op := &batchWriteOp{table: bt, in: r}
 			if r.PutRequest != nil {
 				op.item = r.PutRequest.Item.Item
-				if err := itemValueProblem(op.item); err != nil {
+				if err := itemValueProblem(op.item, ddb.LayerOlder); err != nil {
 					return nil, nil, err
 				}
 				op.size = ddb.ItemSize(op.item)
 				if op.size > ddb.MaxItemSize {
 					return nil, nil, ddb.Validation(itemMsgItemTooLarge)
 				}
-			} else if err := itemValueProblem(r.DeleteRequest.Key.Item); err != nil {
+			} else if err := itemValueProblem(r.DeleteRequest.Key.Item, ddb.LayerOlder); err != nil {
 				return nil, nil, err
 			}
 			bt.ops = append(bt.ops, op)

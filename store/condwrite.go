@@ -45,7 +45,7 @@ func (in *condWriteInput) condition() (expr.Cond, error) {
 		return nil, err
 	}
 	if in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
-		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil, ddb.LayerCurrent,
 			itemExprText{"ConditionExpression", in.ConditionExpression})
 		if err != nil {
 			return nil, err

@@ -50,7 +50,7 @@ func parseDeleteItem(body []byte) (*deleteItemRequest, error) {
 	if err := in.checkExprParams(); err != nil {
 		return nil, err
 	}
-	if err := itemValueProblem(in.Key.Item); err != nil {
+	if err := itemValueProblem(in.Key.Item, ddb.LayerCurrent); err != nil {
 		return nil, err
 	}
 	if err := in.checkReturnValues(); err != nil {

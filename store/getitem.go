@@ -62,7 +62,7 @@ func parseGetItem(body []byte) (*getItemRequest, error) {
 		nil, in.ExpressionAttributeNames != nil, false); err != nil {
 		return nil, err
 	}
-	if err := itemValueProblem(in.Key.Item); err != nil {
+	if err := itemValueProblem(in.Key.Item, ddb.LayerCurrent); err != nil {
 		return nil, err
 	}
 	paths, err := expr.ReadProjection(in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet)

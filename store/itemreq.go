@@ -289,9 +289,10 @@ const msgCondOpAlone = "ConditionalOperator cannot be used without Filter or Exp
 // DynamoDB Local's validator agree).
 const msgCondOpOne = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 
-// itemValueProblem reports the first invalid AttributeValue of an item or key.
-func itemValueProblem(it ddb.Item) error {
-	if p := ddb.ItemProblem(it); p != "" {
+// itemValueProblem reports the first invalid AttributeValue of an item or
+// key, in the wording of the operation's value layer.
+func itemValueProblem(it ddb.Item, l ddb.Layer) error {
+	if p := ddb.ItemProblemIn(it, l); p != "" {
 		return ddb.Validation(p)
 	}
 	for k, v := range it {
@@ -328,7 +329,7 @@ type itemExprText struct {
 // itemParseExprs validates ExpressionAttributeNames/Values and parses the
 // expressions (in the order given, which is DynamoDB's: update, condition,
 // projection), then reports unused placeholders.
-func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, texts ...itemExprText) (itemExprSet, error) {
+func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, l ddb.Layer, texts ...itemExprText) (itemExprSet, error) {
 	var out itemExprSet
 	if !hasValues {
 		values = nil
@@ -336,6 +337,7 @@ func itemParseExprs(names map[string]string, values ddb.Item, hasValues bool, te
 		values = ddb.Item{}
 	}
 	out.attrs = expr.NewAttrs(names, values)
+	out.attrs.Layer = l
 	if names != nil || values != nil {
 		if err := out.attrs.Validate(); err != nil {
 			return out, err

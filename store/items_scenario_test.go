@@ -31,7 +31,8 @@ import (
 //	<! A.B C                    after the answer: members A.B and C are absent
 //
 // In requests, ${rep S N} stands for S repeated N times, and ${nest N}
-// for a value of N nested maps around a string ({"M":{"a":…{"S":"x"}}}).
+// for a value of N nested maps around a string ({"M":{"a":…{"S":"x"}}});
+// ${sp} is a space (answers are trimmed, so a trailing one needs it).
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.txt"))
 	if err != nil {
@@ -209,17 +210,18 @@ func (st scenarioStep) check(r rawResp) string {
 	return ""
 }
 
-// expandMacros replaces ${rep S N} and ${nest N} in s.
+// expandMacros replaces ${rep S N}, ${nest N} and ${sp} in s.
 func expandMacros(s string) string {
 	s = repRE.ReplaceAllStringFunc(s, func(m string) string {
 		p := repRE.FindStringSubmatch(m)
 		n, _ := strconv.Atoi(p[2])
 		return strings.Repeat(p[1], n)
 	})
-	return nestRE.ReplaceAllStringFunc(s, func(m string) string {
+	s = nestRE.ReplaceAllStringFunc(s, func(m string) string {
 		n, _ := strconv.Atoi(nestRE.FindStringSubmatch(m)[1])
 		return strings.Repeat(`{"M":{"a":`, n) + `{"S":"x"}` + strings.Repeat("}}", n)
 	})
+	return strings.ReplaceAll(s, "${sp}", " ")
 }
 
 // clip shortens b for failure messages.

@@ -316,7 +316,7 @@ func (pl *pqlPlan) compileKeyed(b *partiql.Builder) error {
 			return pqlStripPrefix(err)
 		}
 	}
-	if err := itemValueProblem(key); err != nil {
+	if err := itemValueProblem(key, ddb.LayerOlder); err != nil {
 		return err
 	}
 	if pl.pk, pl.sk, err = t.keyValues(key, true); err != nil {
@@ -342,7 +342,7 @@ func (pl *pqlPlan) compileInsert(params []ddb.Value) error {
 		return ddb.Validation(pqlMsgUnsupportedFmt)
 	}
 	pl.item = v.M
-	if err := itemValueProblem(pl.item); err != nil {
+	if err := itemValueProblem(pl.item, ddb.LayerOlder); err != nil {
 		return err
 	}
 	if pl.pk, pl.sk, err = pl.t.keyValues(pl.item, false); err != nil {

@@ -53,7 +53,7 @@ func parsePutItem(body []byte) (*putItemRequest, error) {
 		return nil, err
 	}
 	r.item = in.Item.Item
-	if err := itemValueProblem(r.item); err != nil {
+	if err := itemValueProblem(r.item, ddb.LayerCurrent); err != nil {
 		return nil, err
 	}
 	if err := in.checkReturnValues(); err != nil {

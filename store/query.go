@@ -95,7 +95,7 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		return nil, ddb.Validation(msgCondOpOne)
 	}
 	if in.QueryFilter != nil {
-		f, err := qsLegacyFilter(in.QueryFilter, in.ConditionalOperator, "QueryFilter")
+		f, err := qsLegacyFilter(in.QueryFilter, in.ConditionalOperator, "QueryFilter", ddb.LayerCurrent)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +114,7 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		if r.esk == nil {
 			r.esk = ddb.Item{}
 		}
-		if err := qsStartKeyProblem(r.esk); err != nil {
+		if err := qsStartKeyProblem(r.esk, ddb.LayerCurrent); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +124,7 @@ func parseQuery(body []byte) (*queryRequest, error) {
 	if in.KeyConditionExpression != nil || in.FilterExpression != nil || in.ProjectionExpression != nil ||
 		in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
 		ex, err := qsParseExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
-			in.KeyConditionExpression, in.FilterExpression, in.ProjectionExpression)
+			in.KeyConditionExpression, in.FilterExpression, in.ProjectionExpression, ddb.LayerCurrent)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +140,7 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		}
 	}
 	if in.KeyConditionExpression == nil {
-		if _, err := qsLegacyFilter(in.KeyConditions, nil, "KeyConditions"); err != nil {
+		if _, err := qsLegacyFilter(in.KeyConditions, nil, "KeyConditions", ddb.LayerCurrent); err != nil {
 			return nil, err
 		}
 		for _, k := range itemSortedKeys(in.KeyConditions) {

@@ -146,7 +146,7 @@ func qsCheckSelectRules(sel *string, hasIndex, hasProjExpr, hasAttrsToGet bool, 
 // qsLegacyFilter validates a QueryFilter, ScanFilter or KeyConditions map
 // (values, argument counts, types, BETWEEN order) and converts it into a
 // condition. param names the member.
-func qsLegacyFilter(m map[string]*qsCondIn, condOp *string, param string) (expr.Cond, error) {
+func qsLegacyFilter(m map[string]*qsCondIn, condOp *string, param string, l ddb.Layer) (expr.Cond, error) {
 	fc := make(map[string]expr.FilterCond, len(m))
 	for k, v := range m {
 		var f expr.FilterCond
@@ -162,16 +162,16 @@ func qsLegacyFilter(m map[string]*qsCondIn, condOp *string, param string) (expr.
 	if condOp != nil {
 		op = *condOp
 	}
-	return expr.LegacyFilter(fc, op, param)
+	return expr.LegacyFilter(fc, op, param, l)
 }
 
 // qsStartKeyProblem reports the first invalid value of ExclusiveStartKey.
 // DynamoDB prefixes most of these messages with "The provided starting key
 // is invalid: ", but not those about numbers and duplicates.
-func qsStartKeyProblem(esk ddb.Item) error {
+func qsStartKeyProblem(esk ddb.Item, l ddb.Layer) error {
 	for _, k := range itemSortedKeys(esk) {
 		v := esk[k]
-		p := v.Problem()
+		p := v.ProblemIn(l)
 		if p == "" {
 			continue
 		}
@@ -195,7 +195,7 @@ type qsExprs struct {
 // qsParseExprs validates ExpressionAttributeNames/Values and parses the
 // expressions in DynamoDB's order (key condition, filter, projection),
 // then reports unused placeholders.
-func qsParseExprs(names map[string]string, values *ddb.ItemJSON, keyCond, filter, proj *string) (qsExprs, error) {
+func qsParseExprs(names map[string]string, values *ddb.ItemJSON, keyCond, filter, proj *string, l ddb.Layer) (qsExprs, error) {
 	var out qsExprs
 	var vals ddb.Item
 	if values != nil {
@@ -205,6 +205,7 @@ func qsParseExprs(names map[string]string, values *ddb.ItemJSON, keyCond, filter
 		}
 	}
 	attrs := expr.NewAttrs(names, vals)
+	attrs.Layer = l
 	if names != nil || vals != nil {
 		if err := attrs.Validate(); err != nil {
 			return out, err

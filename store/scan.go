@@ -101,7 +101,7 @@ func parseScan(body []byte) (*scanRequest, error) {
 		return nil, ddb.Validation(msgCondOpOne)
 	}
 	if in.ScanFilter != nil {
-		f, err := qsLegacyFilter(in.ScanFilter, in.ConditionalOperator, "ScanFilter")
+		f, err := qsLegacyFilter(in.ScanFilter, in.ConditionalOperator, "ScanFilter", ddb.LayerOlder)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +115,7 @@ func parseScan(body []byte) (*scanRequest, error) {
 		if r.esk == nil {
 			r.esk = ddb.Item{}
 		}
-		if err := qsStartKeyProblem(r.esk); err != nil {
+		if err := qsStartKeyProblem(r.esk, ddb.LayerOlder); err != nil {
 			return nil, err
 		}
 	}
@@ -134,7 +134,7 @@ func parseScan(body []byte) (*scanRequest, error) {
 	if in.FilterExpression != nil || in.ProjectionExpression != nil ||
 		in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
 		ex, err := qsParseExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues,
-			nil, in.FilterExpression, in.ProjectionExpression)
+			nil, in.FilterExpression, in.ProjectionExpression, ddb.LayerOlder)
 		if err != nil {
 			return nil, err
 		}

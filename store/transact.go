@@ -252,7 +252,7 @@ func parseTxAction(kind byte, a *txActionIn) (*txAction, error) {
 	}
 	if kind == txPut {
 		act.item = a.Item.Item
-		if err := itemValueProblem(act.item); err != nil {
+		if err := itemValueProblem(act.item, ddb.LayerOlder); err != nil {
 			return nil, err
 		}
 		act.size = ddb.ItemSize(act.item)
@@ -261,7 +261,7 @@ func parseTxAction(kind byte, a *txActionIn) (*txAction, error) {
 		}
 	} else {
 		act.key = a.Key.Item
-		if err := itemValueProblem(act.key); err != nil {
+		if err := itemValueProblem(act.key, ddb.LayerOlder); err != nil {
 			return nil, err
 		}
 	}
@@ -270,7 +270,7 @@ func parseTxAction(kind byte, a *txActionIn) (*txAction, error) {
 		if kind == txUpd {
 			upd = a.UpdateExpression
 		}
-		ex, err := itemParseExprs(a.ExpressionAttributeNames, itemJSONItem(a.ExpressionAttributeValues), a.ExpressionAttributeValues != nil,
+		ex, err := itemParseExprs(a.ExpressionAttributeNames, itemJSONItem(a.ExpressionAttributeValues), a.ExpressionAttributeValues != nil, ddb.LayerOlder,
 			itemExprText{"UpdateExpression", upd},
 			itemExprText{"ConditionExpression", a.ConditionExpression})
 		if err != nil {

@@ -92,7 +92,7 @@ func parseTransactGet(body []byte) (*txGetIn, []*txGet, error) {
 			nil, nil, a.ExpressionAttributeNames != nil, false); err != nil {
 			return nil, nil, err
 		}
-		if err := itemValueProblem(a.Key.Item); err != nil {
+		if err := itemValueProblem(a.Key.Item, ddb.LayerOlder); err != nil {
 			return nil, nil, err
 		}
 		g := &txGet{in: a}

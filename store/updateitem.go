@@ -76,7 +76,7 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 		in.ExpressionAttributeNames != nil, in.ExpressionAttributeValues != nil); err != nil {
 		return nil, err
 	}
-	if err := itemValueProblem(in.Key.Item); err != nil {
+	if err := itemValueProblem(in.Key.Item, ddb.LayerCurrent); err != nil {
 		return nil, err
 	}
 	var err error
@@ -103,7 +103,7 @@ func parseUpdateItem(body []byte) (*updateItemRequest, error) {
 		return nil, err
 	}
 	if in.UpdateExpression != nil || in.ConditionExpression != nil || in.ExpressionAttributeNames != nil || in.ExpressionAttributeValues != nil {
-		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil,
+		ex, err := itemParseExprs(in.ExpressionAttributeNames, itemJSONItem(in.ExpressionAttributeValues), in.ExpressionAttributeValues != nil, ddb.LayerCurrent,
 			itemExprText{"UpdateExpression", in.UpdateExpression},
 			itemExprText{"ConditionExpression", in.ConditionExpression})
 		if err != nil {
