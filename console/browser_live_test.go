@@ -219,3 +219,58 @@ func TestBrowserSigV4(t *testing.T) {
 		t.Errorf("access denied message %q does not name the caller", msg)
 	}
 }
+
+// TestBrowserMultiAttributeIndexQuery: the Query builder asks for every
+// element of a multi-attribute index key and builds the condition in
+// order (partition elements by equality, sort elements left to right).
+func TestBrowserMultiAttributeIndexQuery(t *testing.T) {
+	n := startNode(t, "off")
+	bg := context.Background()
+	def := func(a string, ty types.ScalarAttributeType) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: ty}
+	}
+	kel := func(a string, kt types.KeyType) types.KeySchemaElement {
+		return types.KeySchemaElement{AttributeName: aws.String(a), KeyType: kt}
+	}
+	_, err := n.DB.CreateTable(bg, &dynamodb.CreateTableInput{
+		TableName: aws.String("Games"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{def("id", types.ScalarAttributeTypeS), def("region", types.ScalarAttributeTypeS),
+			def("tier", types.ScalarAttributeTypeS), def("season", types.ScalarAttributeTypeN), def("score", types.ScalarAttributeTypeN)},
+		KeySchema: []types.KeySchemaElement{kel("id", types.KeyTypeHash)},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("board"),
+			KeySchema:  []types.KeySchemaElement{kel("region", types.KeyTypeHash), kel("tier", types.KeyTypeHash), kel("season", types.KeyTypeRange), kel("score", types.KeyTypeRange)},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range [][4]string{{"eu", "gold", "3", "50"}, {"eu", "gold", "3", "90"}, {"eu", "gold", "2", "99"}, {"eu", "silver", "3", "95"}} {
+		_, err := n.DB.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("Games"), Item: map[string]types.AttributeValue{
+			"id": &types.AttributeValueMemberS{Value: "g" + strconv.Itoa(i)}, "region": &types.AttributeValueMemberS{Value: it[0]},
+			"tier": &types.AttributeValueMemberS{Value: it[1]}, "season": &types.AttributeValueMemberN{Value: it[2]}, "score": &types.AttributeValueMemberN{Value: it[3]}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := browser(t)
+	run(t, ctx, "query the index",
+		chromedp.Navigate(n.URL+"/console/table?name=Games#query"),
+		chromedp.WaitVisible(chromedp.CSS("#qb-pk")),
+		chromedp.SetValue(chromedp.CSS("#qb-index"), "board"),
+		evalJS(`document.getElementById("qb-index").dispatchEvent(new Event("change", {bubbles: true}))`),
+		waitText(`label[for="qb-pk-1"]`, "Partition key tier"),
+		chromedp.SetValue(chromedp.CSS("#qb-pk"), "eu"),
+		chromedp.SetValue(chromedp.CSS("#qb-pk-1"), "gold"),
+		chromedp.SetValue(chromedp.CSS("#qb-skop"), "="),
+		chromedp.SetValue(chromedp.CSS("#qb-sk1"), "3"),
+		chromedp.SetValue(chromedp.CSS("#qb-skop-1"), ">="),
+		chromedp.SetValue(chromedp.CSS("#qb-sk1-1"), "60"),
+		chromedp.Click(chromedp.CSS("#qb button[type=submit]")),
+		waitText("#qb-results", "1 item"),
+		waitText("#qb-results", "g1"),
+	)
+	cli := get(t, ctx, chromedp.Text(chromedp.CSS("#qb-cli")))
+	if !strings.Contains(cli, "--index-name board") || !strings.Contains(cli, "'#pk = :pk AND #pk1 = :pk1 AND #sk = :sk1 AND #sk1 >= :sk1a'") {
+		t.Errorf("CLI command %q", cli)
+	}
+}

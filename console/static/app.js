@@ -400,13 +400,32 @@
 
     // Query builder
     const mode = $("qb-mode"), qidx = $("qb-index");
+    // Key elements: one or more HASH and RANGE attributes (multi-attribute
+    // index keys have several of each, in order).
+    const suffix = (i) => (i ? "-" + i : "");
+    const keyParts = (index) => {
+      const ks = schemaFor(index);
+      return { hash: ks.filter((k) => k.KeyType === "HASH"), range: ks.filter((k) => k.KeyType === "RANGE") };
+    };
+    const ops = [["", "(any)"], ["=", "="], ["<", "<"], ["<=", "<="], [">", ">"], [">=", ">="], ["between", "between"], ["begins_with", "begins with"]];
+    let rendered = null;
     function syncKeys() {
-      const ks = schemaFor(qidx.value);
-      const pk = ks.find((k) => k.KeyType === "HASH"), sk = ks.find((k) => k.KeyType === "RANGE");
-      $("qb-pk-label").textContent = "Partition key " + pk.AttributeName;
-      $("qb-pk-type").textContent = "type " + attrType[pk.AttributeName];
-      $("qb-sk-label").textContent = sk ? "Sort key " + sk.AttributeName + " (" + attrType[sk.AttributeName] + ")" : "Sort key (none)";
-      for (const id of ["qb-skop", "qb-sk1", "qb-sk2"]) $(id).disabled = !sk;
+      if (rendered !== qidx.value) {
+        rendered = qidx.value;
+        const { hash, range } = keyParts(qidx.value);
+        const box = $("qb-keyfields");
+        box.textContent = "";
+        hash.forEach((k, i) => box.append(el("div", { class: "field" },
+          el("label", { for: "qb-pk" + suffix(i) }, "Partition key " + k.AttributeName),
+          el("input", { id: "qb-pk" + suffix(i), autocomplete: "off", "aria-describedby": "qb-pk-type" + suffix(i) }),
+          el("span", { class: "hint", id: "qb-pk-type" + suffix(i) }, "type " + attrType[k.AttributeName]))));
+        range.forEach((k, i) => box.append(
+          el("div", { class: "field" }, el("label", { for: "qb-skop" + suffix(i) }, "Sort key " + k.AttributeName + " (" + attrType[k.AttributeName] + ")"),
+            el("select", { id: "qb-skop" + suffix(i) }, ops.map(([v, t]) => el("option", { value: v }, t)))),
+          el("div", { class: "field" }, el("label", { for: "qb-sk1" + suffix(i) }, k.AttributeName + " value"), el("input", { id: "qb-sk1" + suffix(i), autocomplete: "off" })),
+          el("div", { class: "field" }, el("label", { for: "qb-sk2" + suffix(i) }, "and (between)"), el("input", { id: "qb-sk2" + suffix(i), autocomplete: "off" }))));
+        if (!range.length) box.append(el("p", { class: "hint" }, "No sort key."));
+      }
       $("qb-keys").disabled = mode.value === "Scan";
       $("qb-desc").disabled = mode.value === "Scan";
       cli();
@@ -416,21 +435,26 @@
       const names = parseJSON($("qb-names").value, "Expression attribute names") || {};
       const values = parseJSON($("qb-values").value, "Expression attribute values") || {};
       if (mode.value === "Query") {
-        const ks = schemaFor(qidx.value);
-        const pk = ks.find((k) => k.KeyType === "HASH"), sk = ks.find((k) => k.KeyType === "RANGE");
-        names["#pk"] = pk.AttributeName;
-        values[":pk"] = keyValue(attrType[pk.AttributeName], $("qb-pk").value);
-        let kce = "#pk = :pk";
-        const op = $("qb-skop").value;
-        if (sk && op) {
-          names["#sk"] = sk.AttributeName;
-          const ty = attrType[sk.AttributeName];
-          values[":sk1"] = keyValue(ty, $("qb-sk1").value);
-          if (op === "between") { values[":sk2"] = keyValue(ty, $("qb-sk2").value); kce += " AND #sk BETWEEN :sk1 AND :sk2"; }
-          else if (op === "begins_with") kce += " AND begins_with(#sk, :sk1)";
-          else kce += " AND #sk " + op + " :sk1";
+        const { hash, range } = keyParts(qidx.value);
+        const conds = [];
+        hash.forEach((k, i) => {
+          const n = "#pk" + (i || ""), v = ":pk" + (i || "");
+          names[n] = k.AttributeName;
+          values[v] = keyValue(attrType[k.AttributeName], $("qb-pk" + suffix(i)).value);
+          conds.push(n + " = " + v);
+        });
+        for (let i = 0; i < range.length; i++) {
+          const op = $("qb-skop" + suffix(i)).value;
+          if (!op) break;
+          const k = range[i], ty = attrType[k.AttributeName];
+          const n = "#sk" + (i || ""), v1 = i ? ":sk" + i + "a" : ":sk1", v2 = i ? ":sk" + i + "b" : ":sk2";
+          names[n] = k.AttributeName;
+          values[v1] = keyValue(ty, $("qb-sk1" + suffix(i)).value);
+          if (op === "between") { values[v2] = keyValue(ty, $("qb-sk2" + suffix(i)).value); conds.push(n + " BETWEEN " + v1 + " AND " + v2); }
+          else if (op === "begins_with") conds.push("begins_with(" + n + ", " + v1 + ")");
+          else conds.push(n + " " + op + " " + v1);
         }
-        req.KeyConditionExpression = kce;
+        req.KeyConditionExpression = conds.join(" AND ");
       }
       if ($("qb-filter").value.trim()) req.FilterExpression = $("qb-filter").value.trim();
       if ($("qb-proj").value.trim()) req.ProjectionExpression = $("qb-proj").value.trim();
