@@ -275,10 +275,18 @@ func TestBrowserTablesAndItems(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#new-item")),
 		waitText("#item-h", "Create item"),
 		chromedp.WaitVisible(chromedp.CSS("#item-json")),
+		// Bad input first: DynamoDB's message, the field marked, nothing written.
+		chromedp.SetValue(chromedp.CSS("#item-json"), `{"id":{"S":"heat"},"year":{"N":"nineteen"}}`),
+		chromedp.Click(chromedp.CSS("#item-save")),
+		waitText("#item-error", "ValidationException"),
+		chromedp.WaitVisible(chromedp.CSS(`#item-json[aria-invalid="true"]`)),
 		chromedp.SetValue(chromedp.CSS("#item-json"), `{"id":{"S":"heat"},"year":{"N":"1995"},"title":{"S":"Heat"}}`),
 		chromedp.Click(chromedp.CSS("#item-save")),
 		waitText("#item-error", "Saved."),
 	)
+	if sc, err := n.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("Movies")}); err != nil || sc.Count != 1 {
+		t.Fatalf("after a refused and an accepted put: %v items, %v", sc.Count, err)
+	}
 	key := map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "heat"}, "year": &types.AttributeValueMemberN{Value: "1995"}}
 	gi, err := n.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("Movies"), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil || gi.Item["title"] == nil {
