@@ -45,6 +45,11 @@ type Change struct {
 	// TableDeleted marks the end of a table: it and all its items were
 	// deleted (Keys, Old and New are nil).
 	TableDeleted bool
+	// Stamp is the last-writer-wins version of a change to a global table
+	// (Unix nanoseconds; 0 for other tables), and Origin the Region a
+	// replicated change came from ("" for a write made on this node).
+	Stamp  int64
+	Origin string
 }
 
 // Request asks for changes.

@@ -7,7 +7,8 @@ package changefeed
 //	GetChanges  {"After":"<n>","WaitMillis":<ms>,"Limit":<k>} →
 //	            {"Changes":[{"Seq":"<n>","TableName":"t","TableId":"<id>",
 //	              "Time":<unix ms>,"Cause":"PutItem","Keys":{…},
-//	              "OldImage":{…},"NewImage":{…},"TableDeleted":true}, …],
+//	              "OldImage":{…},"NewImage":{…},"TableDeleted":true,
+//	              "Stamp":"<unix ns>","Origin":"us-west-2"}, …],
 //	             "Next":"<n>","Trimmed":["t", …]}
 //
 // Sequence numbers and ids travel as decimal strings (they are 64-bit);
@@ -103,6 +104,15 @@ func AppendBatch(dst []byte, b Batch) []byte {
 		if c.TableDeleted {
 			dst = append(dst, `,"TableDeleted":true`...)
 		}
+		if c.Stamp != 0 {
+			dst = append(dst, `,"Stamp":"`...)
+			dst = strconv.AppendInt(dst, c.Stamp, 10)
+			dst = append(dst, '"')
+		}
+		if c.Origin != "" {
+			dst = append(dst, `,"Origin":`...)
+			dst = ddb.AppendString(dst, c.Origin)
+		}
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `],"Next":"`...)
@@ -131,6 +141,8 @@ type changeJSON struct {
 	OldImage     json.RawMessage `json:"OldImage"`
 	NewImage     json.RawMessage `json:"NewImage"`
 	TableDeleted bool            `json:"TableDeleted"`
+	Stamp        string          `json:"Stamp"`
+	Origin       string          `json:"Origin"`
 }
 
 type batchJSON struct {
@@ -162,6 +174,12 @@ func DecodeBatch(body []byte) (Batch, error) {
 		}
 		out.Table, out.Cause, out.TableDeleted = c.TableName, c.Cause, c.TableDeleted
 		out.Time = time.UnixMilli(c.Time)
+		out.Origin = c.Origin
+		if c.Stamp != "" {
+			if out.Stamp, err = strconv.ParseInt(c.Stamp, 10, 64); err != nil {
+				return Batch{}, fmt.Errorf("changefeed: decode change: Stamp %q: %w", c.Stamp, err)
+			}
+		}
 		out.Keys, out.Old, out.New = raw(c.Keys), raw(c.OldImage), raw(c.NewImage)
 	}
 	return b, nil

@@ -112,6 +112,11 @@ type logRecord struct {
 	Nanos int64
 	Old   []byte // stored item (size prefix + JSON); nil: none
 	New   []byte
+	// Stamp and Origin are set on records of global tables (version 2,
+	// replicate.go): the item version's last-writer-wins timestamp, and
+	// the Region the change was replicated from ("" for a local write).
+	Stamp  int64
+	Origin string
 }
 
 func appendRecord(dst []byte, cause Cause, nanos int64, old, new []byte) []byte {
@@ -127,9 +132,10 @@ var errCorruptRecord = errors.New("store: corrupt change record")
 
 func decodeRecord(seq uint64, v []byte) (logRecord, error) {
 	r := logRecord{Seq: seq}
-	if len(v) < 2 || v[0] != 1 {
+	if len(v) < 2 || v[0] != 1 && v[0] != 2 {
 		return r, errCorruptRecord
 	}
+	ver := v[0]
 	r.Cause = Cause(v[1])
 	v = v[2:]
 	ns, n := binary.Uvarint(v)
@@ -147,6 +153,9 @@ func decodeRecord(seq uint64, v []byte) (logRecord, error) {
 			*dst = v[n : n+int(l)]
 		}
 		v = v[n+int(l):]
+	}
+	if ver == 2 {
+		return decodeStamp(r, v)
 	}
 	return r, nil
 }
@@ -234,6 +243,9 @@ type logTable struct {
 	horizon atomic.Uint64
 	// dropped is set once the table was deleted (its drop record written).
 	dropped atomic.Bool
+	// global is set while the table has replicas in other Regions: its
+	// changes are then versioned for last-writer-wins (replicate.go).
+	global atomic.Bool
 }
 
 // changeLog is the node's change log.
@@ -249,6 +261,12 @@ type changeLog struct {
 type itemChange struct {
 	lt       *logTable
 	old, new []byte // stored items; nil when absent
+	// key is the item's engine key, needed to version the items of global
+	// tables (replicate.go); nil: unversioned.
+	key []byte
+	// origin and stamp are set on changes replicated from another Region.
+	origin string
+	stamp  int64
 }
 
 // table returns the log state of table id, creating it for a live table.
@@ -267,6 +285,7 @@ func (l *changeLog) table(t *Table) *logTable {
 		lt = &logTable{id: t.ID, name: t.Name, hashKey: hk, rangeKey: rk}
 		l.tables[t.ID] = lt
 	}
+	lt.global.Store(len(t.Desc.Replicas) > 0)
 	return lt
 }
 
@@ -315,6 +334,12 @@ func (l *changeLog) append(b *pebble.Batch, cause Cause, changes []itemChange) (
 		storeMax(&c.lt.last, seq)
 		start := len(buf)
 		buf = appendRecord(buf, cause, nanos, c.old, c.new)
+		if c.origin != "" || c.lt.global.Load() && c.key != nil {
+			var err error
+			if buf, err = l.n.stampChange(b, buf, start, c, nanos); err != nil {
+				return tk, err
+			}
+		}
 		if err := b.Set(logKey(c.lt.id, seq), buf[start:], nil); err != nil {
 			return tk, err
 		}

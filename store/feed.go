@@ -131,7 +131,8 @@ func (n *Node) collectFeed(after, vis uint64, limit int) (changefeed.Batch, erro
 
 // change renders a log record of lt as a feed change.
 func (lt *logTable) change(r logRecord) (changefeed.Change, error) {
-	c := changefeed.Change{Seq: r.Seq, Table: lt.name, TableID: lt.id, Time: time.Unix(0, r.Nanos), Cause: r.Cause.String()}
+	c := changefeed.Change{Seq: r.Seq, Table: lt.name, TableID: lt.id, Time: time.Unix(0, r.Nanos), Cause: r.Cause.String(),
+		Stamp: r.Stamp, Origin: r.Origin}
 	if r.Cause == CauseTableDeleted {
 		c.TableDeleted = true
 		return c, nil

@@ -246,7 +246,7 @@ func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, fn fu
 	}
 	var tk logTicket
 	if !unchanged(old, newStored, m.put) {
-		if tk, err = n.clog.append(b, cause, []itemChange{{lt: n.clog.table(t), old: old.stored, new: newStored}}); err != nil {
+		if tk, err = n.clog.append(b, cause, []itemChange{{lt: n.clog.table(t), old: old.stored, new: newStored, key: key}}); err != nil {
 			n.clog.done(tk, err)
 			return err
 		}

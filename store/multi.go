@@ -123,7 +123,7 @@ func (n *Node) mutateMany(targets []multiTarget, txn bool, cause Cause, fn func(
 		}
 		changed = changed || c
 		if c && !unchanged(olds[i], newStored, m.put) {
-			changes = append(changes, itemChange{lt: n.clog.table(tables[i]), old: olds[i].stored, new: newStored})
+			changes = append(changes, itemChange{lt: n.clog.table(tables[i]), old: olds[i].stored, new: newStored, key: keys[i]})
 		}
 	}
 	if !changed {

@@ -101,6 +101,17 @@ type Options struct {
 	// Default nil: SSESpecification is recorded and described only (the
 	// engine's files may still be encrypted as a whole through FS).
 	Keyring *cryptfs.Keyring
+	// Region is the AWS Region the node is (its tables' ARNs name it, and
+	// global tables replicate between Regions). Default "": the Region of
+	// each CreateTable request's credential scope, and no global tables.
+	Region string
+	// Peers are the other Regions of global tables: Region name → the
+	// endpoint of its node (http(s)://host:port). Default none.
+	Peers map[string]string
+	// PeerSecret authenticates replication calls between Regions (at
+	// least 16 bytes; every node of the group has the same). Required
+	// with Peers.
+	PeerSecret string
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -143,6 +154,9 @@ func (o *Options) Validate() error {
 	if o.Dir == "" {
 		return errors.New("store: Options.Dir is required")
 	}
+	if len(o.Peers) > 0 && (o.Region == "" || len(o.PeerSecret) < 16) {
+		return errors.New("store: Options.Peers needs Region and a PeerSecret of at least 16 bytes")
+	}
 	if o.CreateDelay < 0 {
 		return errors.New("store: Options.CreateDelay must not be negative")
 	}
@@ -174,6 +188,7 @@ type Node struct {
 	backups *backups
 	jobs    *dataJobs
 	kds     *kinesisPumps
+	rep     *replicator // global tables (replicate.go)
 
 	s3Once sync.Once
 	s3     *s3Store
@@ -235,6 +250,7 @@ func Open(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("open store %q: %w", opts.Dir, err)
 	}
 	n.clog.attachTables(n.cat.tables)
+	n.rep = startReplicator(n)
 	if err := n.resumeRestores(); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("open store %q: resume restores: %w", opts.Dir, err)

@@ -68,6 +68,9 @@ func (n *Node) trimLogs() error {
 			if hold, ok := n.kinesisHold(t); ok {
 				needed = min(needed, hold)
 			}
+			if hold, ok := n.rep.hold(t); ok {
+				needed = min(needed, hold)
+			}
 		}
 		if needed <= lt.horizon.Load() {
 			continue

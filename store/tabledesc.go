@@ -67,6 +67,9 @@ type TableExtra struct {
 	Import *ImportState `json:"import,omitempty"`
 	// Kinesis lists the Kinesis Data Streams destinations.
 	Kinesis []KinesisDest `json:"kinesis,omitempty"`
+	// Replicas are the Regions of a global table (version 2019.11.21),
+	// this one included; nil for a regional table (replicate.go).
+	Replicas []ReplicaState `json:"replicas,omitempty"`
 }
 
 // filling reports whether t is being filled by a restore or an import: it
@@ -319,6 +322,7 @@ func (x TableExtra) clone() TableExtra {
 		y.Import = &s
 	}
 	y.Kinesis = slices.Clone(x.Kinesis)
+	y.Replicas = slices.Clone(x.Replicas)
 	y.OnDemand = cloneOnDemand(x.OnDemand)
 	y.Warm = cloneWarm(x.Warm)
 	return y
@@ -376,6 +380,8 @@ type tableDescription struct {
 	OnDemandThroughput     *OnDemandThroughput        `json:"OnDemandThroughput,omitempty"`
 	WarmThroughput         *warmThroughputDescription `json:"WarmThroughput,omitempty"`
 	RestoreSummary         *restoreSummary            `json:"RestoreSummary,omitempty"`
+	GlobalTableVersion     string                     `json:"GlobalTableVersion,omitempty"`
+	Replicas               []replicaDescription       `json:"Replicas,omitempty"`
 }
 
 // deleting turns d into the description DeleteTable answers with: status
@@ -533,6 +539,7 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 		d.RestoreSummary = &restoreSummary{SourceBackupArn: r.SourceBackupArn, SourceTableArn: r.SourceTableArn,
 			RestoreDateTime: r.RestoreDateTime, RestoreInProgress: r.InProgress}
 	}
+	n.describeReplicas(t, d)
 	return d
 }
 

@@ -569,6 +569,9 @@ func opCreateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 // TableCreationParameters, which have the same members) and returns the
 // table it describes, not yet in the catalog.
 func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
+	if n.opts.Region != "" {
+		region = n.opts.Region // a node that is a Region names only it
+	}
 	if err := requireTableName(in.TableName); err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 		return nil, ddb.Validation(msg)
 	}
 	if in.ReplicaUpdates != nil {
-		return nil, ddb.Validation(msgInvalid + "ReplicaUpdates are not supported: dynax has no global tables")
+		return n.updateReplicas(ctx, &in)
 	}
 
 	nt, err := n.updateTableLocked(&in)
@@ -338,6 +338,8 @@ func checkStreamChange(nt *Table, in *updateTableIn) error {
 		return ddb.Validation("Table already has an enabled stream: TableName: " + nt.Name)
 	case !*s.StreamEnabled && !enabled:
 		return ddb.Validation("Table has no stream to disable: TableName: " + nt.Name)
+	case !*s.StreamEnabled && len(nt.Desc.Replicas) > 0:
+		return ddb.Validation(msgStreamGlobal)
 	}
 	return nil
 }

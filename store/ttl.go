@@ -439,7 +439,7 @@ func (n *Node) expireEntries(t *Table, due []dueEntry, now time.Time) (int, erro
 		if _, _, err := t.addMutation(b, d.item, old, mutation{del: true}); err != nil {
 			return 0, err
 		}
-		changes = append(changes, itemChange{lt: lt, old: old.stored})
+		changes = append(changes, itemChange{lt: lt, old: old.stored, key: d.item})
 		removed = append(removed, old)
 	}
 	if b.Empty() {

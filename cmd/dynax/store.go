@@ -43,6 +43,8 @@ type storeFlags struct {
 	logTrimInterval time.Duration
 	// Authentication, TLS, audit (security.go).
 	sec securityFlags
+	// Global tables: Region and peers (regions.go).
+	global globalFlags
 	// console: serve the web console (console.go).
 	console *bool
 }
@@ -63,6 +65,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", false, "address S3 buckets as <endpoint>/<bucket> (most S3-compatible servers need it)")
 	fs.StringVar(&f.kmsKeyFile, "kms-key-file", "", "encrypt every file of the data directory at rest under this master key (32 raw bytes or 64 hex digits), or a JSON keyring {\"default\":ARN,\"keys\":{ARN:hex,…}} whose named keys tables select with SSESpecification KMSMasterKeyId (their items are sealed under it as well); the same keys are needed to open the directory again (default \"\": not encrypted)")
 	f.sec.register(fs)
+	f.global.register(fs)
 	f.console = consoleFlag(fs)
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
@@ -78,7 +81,7 @@ func runStore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dynax store:", err)
 		return 2
 	}
-	if err := f.sec.load(); err != nil {
+	if err := errors.Join(f.sec.load(), f.global.load()); err != nil {
 		fmt.Fprintln(stderr, "dynax store:", err)
 		return 2
 	}
@@ -100,12 +103,20 @@ the proxy's Prometheus metrics.`, stderr)
 	clf.register(fs, true)
 	var ff feedFlags
 	ff.register(fs)
+	regions := fs.String("regions", "", "run one storage node per Region instead (comma-separated, e.g. us-east-1,us-west-2,eu-west-1) on consecutive ports from --listen's, data in --data-dir/<region>, each the peer of the others: global tables on one machine (no cache)")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
+	}
+	if *regions != "" {
+		if err := errors.Join(f.sec.load(), f.global.load()); err != nil {
+			fmt.Fprintln(stderr, "dynax serve:", err)
+			return 2
+		}
+		return serveRegions(&f, *regions, stderr)
 	}
 	opts, err := cf.options()
 	if err == nil {
@@ -240,6 +251,9 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 		KinesisEndpoint:     f.kinesisEndpoint,
 		Users:               f.sec.users,
 		Keyring:             keyring,
+		Region:              f.global.region,
+		Peers:               f.global.peers,
+		PeerSecret:          f.global.secret,
 		Logger:              log,
 	})
 }
