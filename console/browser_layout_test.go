@@ -106,6 +106,20 @@ func TestBrowserLayout(t *testing.T) {
 			}
 		}
 	}
+	run(t, ctx, "page through the table and an index",
+		chromedp.Navigate(n.URL+"/console/table?name=Orders"),
+		waitText("#browse-results", "25 items · page 1"),
+		chromedp.Click(chromedp.CSS("#browse-results .next")),
+		waitText("#browse-results", "5 items · page 2"),
+		chromedp.Click(chromedp.CSS("#browse-results .prev")),
+		waitText("#browse-results", "25 items · page 1"),
+		chromedp.SetValue(chromedp.CSS("#browse-limit"), "20"),
+		chromedp.SetValue(chromedp.CSS("#browse-index"), "by-status"),
+		evalJS(`document.getElementById("browse-index").dispatchEvent(new Event("change"))`),
+		waitText("#browse-results", "20 items · page 1"),
+		chromedp.Click(chromedp.CSS("#browse-results .next")),
+		waitText("#browse-results", "10 items · page 2"),
+	)
 	run(t, ctx, "skip link", chromedp.Navigate(n.URL+"/console"), waitText("#tables tbody", "Orders"), chromedp.KeyEvent(kb.Tab))
 	if cls := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.className`)); cls != "skip" {
 		t.Errorf("the first Tab stop is %q, want the skip link", cls)
