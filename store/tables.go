@@ -572,8 +572,12 @@ func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 	if n.opts.Region != "" {
 		region = n.opts.Region // a node that is a Region names only it
 	}
-	if err := requireTableName(in.TableName); err != nil {
-		return nil, err
+	// A name of the wrong length is a member constraint of the list below
+	// (`Value 'ab' at 'tableName' … greater than or equal to 3`), not the
+	// bespoke sentence DescribeTable still answers: paritysuite/dynamodb-
+	// conformance captures/cross-region-latest.json, s_ct_table_short.
+	if in.TableName == nil {
+		return nil, ddb.Validation(msgTableNameMissing)
 	}
 	if err := in.constraints(); err != nil {
 		return nil, err
