@@ -90,10 +90,17 @@ func parseDecimal(s string) (d decimal, ok bool) {
 			if c < '0' || c > '9' {
 				return d, false
 			}
-			if exp < 1e15 { // far past any valid exponent, and still an int64
-				exp = exp*10 + int(c-'0')
+			// DynamoDB reads the exponent as a 64-bit integer: past that
+			// the text is not a number at all (paritysuite/dynamodb-
+			// conformance limits/numberExponent).
+			if exp > (math.MaxInt64-int(c-'0'))/10 {
+				return d, false
 			}
+			exp = exp*10 + int(c-'0')
 		}
+		// Far past any valid magnitude either way, and small enough that
+		// the position arithmetic below cannot overflow.
+		exp = min(exp, 1<<40)
 		if eneg {
 			exp = -exp
 		}
@@ -104,7 +111,10 @@ func parseDecimal(s string) (d decimal, ok bool) {
 		n--
 	}
 	if n == 0 {
-		return decimal{}, true
+		// Zero keeps the exponent it is written with, which DynamoDB
+		// range-checks like any other ("0e126" overflows): that of a 0
+		// with as many decimals as were written.
+		return decimal{exp: exp - leadingFracZeros}, true
 	}
 	d.digits = string(digits[:n])
 	if intDigits > 0 {
@@ -117,9 +127,6 @@ func parseDecimal(s string) (d decimal, ok bool) {
 
 // check applies DynamoDB's range and precision rules.
 func (d decimal) check() string {
-	if d.digits == "" {
-		return ""
-	}
 	if d.exp > maxExponent {
 		return msgNumberOverflow
 	}
