@@ -34,6 +34,8 @@ type TableExtra struct {
 	// order they were declared.
 	LocalIndexes  []LocalIndex  `json:"lsi,omitempty"`
 	GlobalIndexes []GlobalIndex `json:"gsi,omitempty"`
+	// VectorIndexes are the vector indexes (vector.go).
+	VectorIndexes []VectorIndex `json:"vector,omitempty"`
 
 	// Stream is the current or last stream; nil if the table never had one.
 	Stream *StreamState `json:"stream,omitempty"`
@@ -382,6 +384,7 @@ type tableDescription struct {
 	RestoreSummary         *restoreSummary            `json:"RestoreSummary,omitempty"`
 	GlobalTableVersion     string                     `json:"GlobalTableVersion,omitempty"`
 	Replicas               []replicaDescription       `json:"Replicas,omitempty"`
+	VectorIndexes          []vectorIndexDescription   `json:"VectorIndexes,omitempty"`
 }
 
 // deleting turns d into the description DeleteTable answers with: status
@@ -522,6 +525,7 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
+	d.VectorIndexes = describeVectorIndexes(t)
 	if s := t.Desc.Stream; s != nil {
 		if s.Enabled {
 			d.StreamSpecification = &streamSpecificationDesc{StreamEnabled: true, StreamViewType: s.ViewType}

@@ -166,6 +166,7 @@ type createTableIn struct {
 	OnDemandThroughput        *OnDemandThroughput
 	WarmThroughput            *WarmThroughput
 	ResourcePolicy            *string
+	VectorIndexes             []vectorIndexIn
 }
 
 type tableNameIn struct {
@@ -653,6 +654,7 @@ func (n *Node) newTable(in *createTableIn, region string) (*Table, error) {
 	}
 	d.OnDemand = in.OnDemandThroughput
 	d.Warm = in.WarmThroughput
+	d.VectorIndexes = vectorIndexesOf(in.VectorIndexes)
 	return t, nil
 }
 
@@ -685,6 +687,7 @@ func (in *createTableIn) constraints() error {
 	}
 	tblStreamSpec(c, in.StreamSpecification, "streamSpecification")
 	tblSSESpec(c, in.SSESpecification, "sSESpecification")
+	tblVectorIndexes(c, in.VectorIndexes)
 	return c.err()
 }
 
@@ -734,7 +737,7 @@ func (in *createTableIn) custom() string {
 	if len(keys) > 1 && *in.KeySchema[1].KeyType != "RANGE" {
 		return "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
 	}
-	if in.LocalSecondaryIndexes == nil && in.GlobalSecondaryIndexes == nil && len(keys) != len(defns) {
+	if in.LocalSecondaryIndexes == nil && in.GlobalSecondaryIndexes == nil && in.VectorIndexes == nil && len(keys) != len(defns) {
 		return msgInvalid + "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
 	}
 
@@ -806,7 +809,10 @@ func (in *createTableIn) custom() string {
 	if projected > maxProjectedAttrs {
 		return msgInvalid + "Number of projected attributes in all indexes exceeds limit of 100"
 	}
-	if len(used) != len(defns) {
+	if msg := in.checkVectorIndexes(); msg != "" {
+		return msg
+	}
+	if used = appendNew(used, vectorSchemaNames(in.VectorIndexes)...); len(used) != len(defns) {
 		return msgInvalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
 			strings.Join(defns, ", ") + "], keys used: [" + strings.Join(used, ", ") + "]"
 	}
