@@ -45,15 +45,21 @@ func FuzzVectorRequests(f *testing.F) {
 		if op != "SearchVectors" && op != "CreateTable" {
 			return
 		}
-		out, err := n.ServeDynamoDB(context.Background(), &wire.Request{Prefix: wire.PrefixDynamoDB, Operation: op, Body: body, Region: "us-east-1"})
-		if err == nil {
-			if len(out) == 0 || out[0] != '{' {
-				t.Fatalf("%s: answer %q", op, out)
-			}
-			return
-		}
-		if de, ok := ddb.AsError(err); !ok || de.Status != 400 {
-			t.Fatalf("%s %q: %v", op, body, err)
-		}
+		fuzzServe(t, n, op, body)
 	})
+}
+
+// fuzzServe sends a DynamoDB call and fails unless the answer is a JSON
+// object or a client (400) error.
+func fuzzServe(t *testing.T, n *Node, op string, body []byte) {
+	out, err := n.ServeDynamoDB(context.Background(), &wire.Request{Prefix: wire.PrefixDynamoDB, Operation: op, Body: body, Region: "us-east-1"})
+	if err == nil {
+		if len(out) == 0 || out[0] != '{' {
+			t.Fatalf("%s: answer %q", op, out)
+		}
+		return
+	}
+	if de, ok := ddb.AsError(err); !ok || de.Status != 400 {
+		t.Fatalf("%s %q: %v", op, body, err)
+	}
 }
