@@ -375,13 +375,13 @@ func TestBatchValidation(t *testing.T) {
 	cases := []tc{
 		// BatchGetItem.
 		get("empty", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{}}, ve,
-			"The requestItems parameter is required for BatchGetItem"),
+			"1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"),
 		{name: "BatchGetItem/null", op: "BatchGetItem", body: `{}`, code: ve,
 			msg: "The requestItems parameter is required for BatchGetItem"},
 		get("keys-101", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"hash": ka(keys(101)...)}}, ve,
-			"1 validation error detected: Value '"+javaList(101, "{pk={S=k%d}}")+"' at 'requestItems.hash.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100"),
+			"1 validation error detected: Value at 'RequestItems.hash.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100"),
 		{name: "BatchGetItem/keys-empty", op: "BatchGetItem", body: `{"RequestItems":{"hash":{"Keys":[]}}}`, code: ve,
-			msg: "1 validation error detected: Value '[]' at 'requestItems.hash.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+			msg: "1 validation error detected: Value at 'RequestItems.hash.member.Keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		get("too-many-over-tables", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			"hash": ka(keys(60)...), "idx": ka(keys(41)...)}}, ve, "Too many items requested for the BatchGetItem call"),
 		get("bad-name-and-enum", dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"bad!name": ka(avItem{"pk": avS("a")})},
