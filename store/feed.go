@@ -119,10 +119,11 @@ func (n *Node) collectFeed(after, vis uint64, limit int) (changefeed.Batch, erro
 	})
 	slices.Sort(trimmed)
 	next := vis
-	if len(all) > limit {
+	if len(all) >= limit {
 		// Each table contributed its first limit changes, so the first
 		// limit overall are all here, and so is every change up to the
-		// last one kept.
+		// last one kept. (With exactly limit, one table may have been cut
+		// at limit: Next must not pass its later changes.)
 		all = all[:limit]
 		next = all[limit-1].Seq
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/dynax/dynax/changefeed"
 	"github.com/dynax/dynax/ddb/wire"
 )
 
@@ -23,7 +24,11 @@ const testPeerSecret = "0123456789abcdef0123"
 
 // newRegions starts one real node per Region, each on its own loopback
 // listener and the peer of all the others.
-func newRegions(t *testing.T, regions ...string) map[string]*testServer {
+func newRegions(t testing.TB, regions ...string) map[string]*testServer {
+	return newRegionsOpts(t, true, regions...)
+}
+
+func newRegionsOpts(t testing.TB, noSync bool, regions ...string) map[string]*testServer {
 	t.Helper()
 	lns := map[string]net.Listener{}
 	urls := map[string]string{}
@@ -43,7 +48,7 @@ func newRegions(t *testing.T, regions ...string) map[string]*testServer {
 			}
 		}
 		log := slog.New(slog.DiscardHandler)
-		n, err := Open(Options{Dir: t.TempDir(), NoSync: true, Region: r, Peers: peers, PeerSecret: testPeerSecret, Logger: log})
+		n, err := Open(Options{Dir: t.TempDir(), NoSync: noSync, Region: r, Peers: peers, PeerSecret: testPeerSecret, Logger: log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +66,7 @@ func newRegions(t *testing.T, regions ...string) map[string]*testServer {
 	return out
 }
 
-func createPPRTable(t *testing.T, c *dynamodb.Client, name string) {
+func createPPRTable(t testing.TB, c *dynamodb.Client, name string) {
 	t.Helper()
 	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
@@ -74,7 +79,7 @@ func createPPRTable(t *testing.T, c *dynamodb.Client, name string) {
 	}
 }
 
-func addReplica(t *testing.T, c *dynamodb.Client, table, region string) *types.TableDescription {
+func addReplica(t testing.TB, c *dynamodb.Client, table, region string) *types.TableDescription {
 	t.Helper()
 	out, err := c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(table),
 		ReplicaUpdates: []types.ReplicationGroupUpdate{{Create: &types.CreateReplicationGroupMemberAction{RegionName: aws.String(region)}}}})
@@ -85,7 +90,7 @@ func addReplica(t *testing.T, c *dynamodb.Client, table, region string) *types.T
 }
 
 // waitReplicaActive waits until c's table lists region as ACTIVE.
-func waitReplicaActive(t *testing.T, c *dynamodb.Client, table, region string) *types.TableDescription {
+func waitReplicaActive(t testing.TB, c *dynamodb.Client, table, region string) *types.TableDescription {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -106,7 +111,7 @@ func waitReplicaActive(t *testing.T, c *dynamodb.Client, table, region string) *
 }
 
 // snapshot returns pk → v of every item of table.
-func snapshot(t *testing.T, c *dynamodb.Client, table string) map[string]string {
+func snapshot(t testing.TB, c *dynamodb.Client, table string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
@@ -128,7 +133,7 @@ func snapshot(t *testing.T, c *dynamodb.Client, table string) map[string]string 
 
 // waitConverged waits until every Region holds the same items, and
 // returns them.
-func waitConverged(t *testing.T, rs map[string]*testServer, table string) map[string]string {
+func waitConverged(t testing.TB, rs map[string]*testServer, table string) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -167,7 +172,7 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func put(t *testing.T, c *dynamodb.Client, table, pk, v string) {
+func put(t testing.TB, c *dynamodb.Client, table, pk, v string) {
 	t.Helper()
 	_, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: pk}, "v": &types.AttributeValueMemberS{Value: v}}})
@@ -334,4 +339,70 @@ func TestGlobalTableConflicts(t *testing.T) {
 	}
 	st := rs["us-east-1"].Node.ReplicationStats()
 	t.Logf("converged on %d items; lag p50 %v p99 %v over %d changes", len(got), st.P50, st.P99, st.Shipped)
+}
+
+// TestFeedLimitOneTable reads a backlog of one table larger than a batch:
+// no change may be skipped (Next once passed the rest of a table cut at
+// the limit).
+func TestFeedLimitOneTable(t *testing.T) {
+	s := newTestServer(t)
+	createPPRTable(t, s.Client, "backlog")
+	head, err := s.Node.Feed().Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 25 {
+		put(t, s.Client, "backlog", fmt.Sprint(i), "v")
+	}
+	seen := 0
+	for pos := head; ; {
+		b, err := s.Node.Feed().Read(context.Background(), changefeed.Request{After: pos, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += len(b.Changes)
+		if len(b.Changes) == 0 {
+			break
+		}
+		pos = b.Next
+	}
+	if seen != 25 {
+		t.Fatalf("read %d changes, want 25", seen)
+	}
+}
+
+// BenchmarkReplicationLag writes into one Region of a two-Region table at
+// about 1,000 writes/s and reports the replication lag (commit in the
+// source Region to durably applied and acknowledged by the replica).
+func BenchmarkReplicationLag(b *testing.B) {
+	b.ReportAllocs()
+	rs := newRegionsOpts(b, false, "us-east-1", "us-west-2")
+	src := rs["us-east-1"]
+	createPPRTable(b, src.Client, "lag")
+	addReplica(b, src.Client, "lag", "us-west-2")
+	waitReplicaActive(b, src.Client, "lag", "us-west-2")
+	before := src.Node.ReplicationStats().Shipped
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	b.ResetTimer()
+	for i := range b.N {
+		<-tick.C
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			put(b, src.Client, "lag", fmt.Sprint("k", i), "v")
+		}()
+	}
+	wg.Wait()
+	for deadline := time.Now().Add(30 * time.Second); src.Node.ReplicationStats().Shipped-before < b.N && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.StopTimer()
+	st := src.Node.ReplicationStats()
+	b.ReportMetric(float64(st.P50.Microseconds())/1000, "p50-lag-ms")
+	b.ReportMetric(float64(st.P99.Microseconds())/1000, "p99-lag-ms")
 }

@@ -326,7 +326,9 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 			return err
 		}
 	}
-	err = b.Commit(n.wopts)
+	// Not synced here: ApplyChanges syncs the log once for the whole
+	// batch before it answers.
+	err = b.Commit(pebble.NoSync)
 	n.clog.done(tk, err)
 	if err != nil {
 		return err
@@ -566,6 +568,13 @@ func init() {
 		}
 		for i := range b.Changes {
 			if err := n.applyReplicated(src, &b.Changes[i]); err != nil {
+				return nil, err
+			}
+		}
+		if n.wopts.Sync && len(b.Changes) > 0 {
+			// One sync makes the whole batch durable before the sender
+			// moves its position past it.
+			if err := n.db.LogData(nil, pebble.Sync); err != nil {
 				return nil, err
 			}
 		}
