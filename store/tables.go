@@ -222,6 +222,7 @@ type updateTableIn struct {
 	WarmThroughput              *WarmThroughput
 	ReplicaUpdates              []json.RawMessage
 	MultiRegionConsistency      *string
+	VectorIndexUpdates          []vectorIndexUpdateIn
 }
 
 // ---------------------------------------------------------------------------

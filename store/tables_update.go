@@ -24,6 +24,9 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if err := requireTableName(in.TableName); err != nil {
 		return nil, err
 	}
+	if in.VectorIndexUpdates != nil {
+		return n.updateVectorIndexes(&in)
+	}
 	if err := in.constraints(); err != nil {
 		return nil, err
 	}
@@ -608,6 +611,9 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 	}
 	for _, g := range d.GlobalIndexes {
 		used = appendNew(used, keyNames(g.KeySchema)...)
+	}
+	for _, v := range d.VectorIndexes {
+		used = appendNew(used, v.schemaNames()...)
 	}
 	nt.AttributeDefinitions = slices.DeleteFunc(defs, func(e AttributeDefinition) bool { return !slices.Contains(used, *e.AttributeName) })
 	return nil

@@ -71,8 +71,14 @@ type vectorIndexIn struct {
 // fraction is truncated, as DynamoDB does), DistanceFunction an enum
 // (case-sensitive).
 func tblVectorIndexes(c *checker, vs []vectorIndexIn) {
-	for i, v := range vs {
-		p := fmt.Sprintf("vectorIndexes.%d.member", i+1)
+	for i := range vs {
+		tblVectorIndex(c, &vs[i], fmt.Sprintf("vectorIndexes.%d.member", i+1))
+	}
+}
+
+// tblVectorIndex checks one vector index definition at path p.
+func tblVectorIndex(c *checker, v *vectorIndexIn, p string) {
+	{
 		tblIndexName(c, v.IndexName, p+".indexName")
 		if v.VectorAttribute == nil {
 			c.fail(nil, p+".vectorAttribute", cMustNotBeNull)

@@ -192,3 +192,81 @@ func TestVectorIndexValidation(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 }
+
+// TestVectorIndexUpdates adds a vector index to a table holding items with
+// UpdateTable (searchable at once), refuses what DynamoDB refuses, and
+// deletes it.
+func TestVectorIndexUpdates(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.Client
+	ctx := context.Background()
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("vup"), BillingMode: types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range [][]float32{{1, 0}, {0, 1}, {0.9, 0.1}} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("vup"), Item: map[string]types.AttributeValue{
+			"id": &types.AttributeValueMemberS{Value: strconv.Itoa(i)}, "v": vecAV(v), "k": &types.AttributeValueMemberS{Value: "x"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(name string) *types.CreateVectorIndexAction {
+		return &types.CreateVectorIndexAction{IndexName: aws.String(name), VectorAttribute: &types.VectorAttributeDefinition{AttributeName: aws.String("v")},
+			Dimensions: aws.Int64(2), DistanceFunction: types.VectorDistanceFunctionEuclidean,
+			Projection:   &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			SearchSchema: []types.SearchSchemaElement{{AttributeName: aws.String("k"), SearchSchemaElementType: types.SearchSchemaElementTypeInlineFilter}}}
+	}
+	defs := []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}}
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"), AttributeDefinitions: defs,
+		VectorIndexUpdates: []types.VectorIndexUpdate{{Create: create("vi1")}, {Create: create("vi2")}}})
+	wantErr(t, err, "LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+	if _, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"), AttributeDefinitions: defs,
+		VectorIndexUpdates: []types.VectorIndexUpdate{{Create: create("vi1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"), AttributeDefinitions: defs,
+		VectorIndexUpdates: []types.VectorIndexUpdate{{Create: create("vi1")}}})
+	wantErr(t, err, "ValidationException", "One or more parameter values were invalid: Duplicate index name: vi1")
+	out, err := c.SearchVectors(ctx, &dynamodb.SearchVectorsInput{TableName: aws.String("vup"), IndexName: aws.String("vi1"),
+		SearchVector: vecAV([]float32{1, 0}).(*types.AttributeValueMemberL).Value, TopK: aws.Int32(2),
+		SearchConditionExpression: aws.String("k = :k"), ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.SearchResults) != 2 || out.SearchResults[0].Item["id"].(*types.AttributeValueMemberS).Value != "0" ||
+		out.SearchResults[1].Item["id"].(*types.AttributeValueMemberS).Value != "2" || out.SearchResults[0].Score != 0 {
+		t.Fatalf("results %+v", out.SearchResults)
+	}
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("vup")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Table.VectorIndexes) != 1 || len(d.Table.AttributeDefinitions) != 2 {
+		t.Fatalf("after create: %+v %+v", d.Table.VectorIndexes, d.Table.AttributeDefinitions)
+	}
+	// A GSI added later keeps the search schema's definition.
+	if _, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String("gsi"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("vup")}); err != nil || len(d.Table.AttributeDefinitions) != 3 {
+		t.Fatalf("after a GSI: %v %+v", err, d.Table.AttributeDefinitions)
+	}
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"),
+		VectorIndexUpdates: []types.VectorIndexUpdate{{Delete: &types.DeleteVectorIndexAction{IndexName: aws.String("nope")}}}})
+	wantErr(t, err, "ResourceNotFoundException", "Requested resource not found: Index nope for table vup")
+	if _, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"),
+		VectorIndexUpdates: []types.VectorIndexUpdate{{Delete: &types.DeleteVectorIndexAction{IndexName: aws.String("vi1")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SearchVectors(ctx, &dynamodb.SearchVectorsInput{TableName: aws.String("vup"), IndexName: aws.String("vi1"),
+		SearchVector: vecAV([]float32{1, 0}).(*types.AttributeValueMemberL).Value, TopK: aws.Int32(2)})
+	wantErr(t, err, "ValidationException", "The table does not have the specified index: vi1")
+}
