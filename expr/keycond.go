@@ -21,7 +21,7 @@ const (
 	msgKeyMultipleNames   = "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"
 	msgKeyNestedAttr      = "KeyConditionExpressions cannot have conditions on nested attributes"
 	msgKeyNoAttribute     = "Invalid condition in KeyConditionExpression: No key attribute specified"
-	msgKeyOnePerKey       = "KeyConditionExpressions must only contain one condition per key"
+	msgKeyOnePerKey       = "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key" // paritysuite/dynamodb-conformance queryKeyConditionOperands
 )
 
 // KeyConditions converts a parsed KeyConditionExpression (from

@@ -153,8 +153,9 @@ func parseQuery(body []byte) (*queryRequest, error) {
 		}
 	}
 	// A Query on an index may have up to 8 (a multi-attribute GSI); other
-	// indexes are held to 2 once the index is known (opQuery).
-	if n := len(r.conds); n < 1 || n > 2 && (in.IndexName == nil || n > maxIndexHashAttrs+maxIndexRangeAttrs) {
+	// indexes are held to 2 once the index is known (opQuery), and so is a
+	// KeyConditionExpression, whose refusal names the key's size.
+	if n := len(r.conds); n < 1 || n > 2 && in.KeyConditionExpression == nil && (in.IndexName == nil || n > maxIndexHashAttrs+maxIndexRangeAttrs) {
 		return nil, ddb.Validation(msgCondLength)
 	}
 	if r.paths == nil && in.AttributesToGet != nil {
@@ -198,6 +199,10 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 		}
 	} else {
 		if len(r.conds) > 2 {
+			if r.in.KeyConditionExpression != nil {
+				// paritysuite/dynamodb-conformance error-messages/queryKeyConditionOperands (eu-west-2, 2026-10).
+				return nil, ddb.Validationf("The number of query conditions (%d) exceeds the number of key attributes defined in the schema (%d)", len(r.conds), len(tg.keys))
+			}
 			return nil, ddb.Validation(msgCondLength)
 		}
 		// The key schema of the target, partition key first: start key

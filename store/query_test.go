@@ -1068,8 +1068,11 @@ func TestQueryValidation(t *testing.T) {
 		{"key-conditions-between-order", `{"TableName":"abc","KeyConditions":{"a":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"S":"b"},{"S":"a"}]}}}`, "",
 			"The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"},
 		{"key-conditions-none", `{"TableName":"abc","KeyConditions":{}}`, "", "Conditions can be of length 1 or 2 only"},
-		{"key-conditions-three", `{"TableName":"abc","KeyConditionExpression":":a = a and b = :a and :a = c","ExpressionAttributeValues":{":a":{"S":"a"}}}`, "",
-			"Conditions can be of length 1 or 2 only"},
+		// Current DynamoDB names the key's size, so the check follows the table
+		// lookup (paritysuite/dynamodb-conformance queryKeyConditionOperands;
+		// dynalite recorded "Conditions can be of length 1 or 2 only" before it).
+		{"key-conditions-three", `{"TableName":"vrange","KeyConditionExpression":":a = a and b = :a and :a = c","ExpressionAttributeValues":{":a":{"S":"a"}}}`, "",
+			"The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"},
 		{"empty-names", `{"TableName":"abc","KeyConditionExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{}}`, "",
 			"ExpressionAttributeNames must not be empty"},
 		{"empty-key-expression", `{"TableName":"abc","KeyConditionExpression":"","FilterExpression":"","ProjectionExpression":"","ExpressionAttributeValues":{":0":{"S":"b"}}}`, "",
@@ -1099,7 +1102,7 @@ func TestQueryValidation(t *testing.T) {
 		{"no-key-attribute", `{"TableName":"abc","KeyConditionExpression":":b > :a AND a < :b","ExpressionAttributeValues":{":a":{"N":"1"},":b":{"N":"1"}}}`, "",
 			"Invalid condition in KeyConditionExpression: No key attribute specified"},
 		{"one-per-key", `{"TableName":"abc","KeyConditionExpression":"b > :a AND b < :a and c = :a and d = :a","ExpressionAttributeValues":{":a":{"N":"1"}}}`, "",
-			"KeyConditionExpressions must only contain one condition per key"},
+			"Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"},
 		{"between-types", `{"TableName":"abc","KeyConditionExpression":"a between :b and :a","ExpressionAttributeValues":{":a":{"S":"a"},":b":{"N":"1"}}}`, "",
 			"Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}"},
 		{"table-missing", `{"TableName":"abc","KeyConditionExpression":"z = :a","ExpressionAttributeValues":{":a":{"N":"1"}},"ExclusiveStartKey":{"b":{"S":"a"}}}`,
