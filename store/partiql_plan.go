@@ -139,7 +139,9 @@ func (pl *pqlPlan) compileSelect(b *partiql.Builder) error {
 	if st.Index != "" {
 		_, global, ok := t.Index(st.Index)
 		if !ok {
-			return ddb.Validation(qsMsgNoIndex + st.Index)
+			// ExecuteStatement does not name the index, unlike Query and
+			// Scan (paritysuite/dynamodb-conformance error-messages/indexReads).
+			return ddb.Validation(strings.TrimSuffix(qsMsgNoIndex, ": "))
 		}
 		if global && pl.consistent {
 			return ddb.Validation(pqlMsgGSIConsistent)
