@@ -86,6 +86,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzDynamoDBRequests -fuzztime=60s ./store
 	$(GO) test -run=NONE -fuzz=FuzzInflate -fuzztime=30s ./ddb/wire
 	$(GO) test -run=NONE -fuzz=FuzzKeyHash -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzGlobalRequests -fuzztime=30s ./store
 
 clean:
 	rm -rf bin

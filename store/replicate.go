@@ -262,7 +262,7 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 	}
 	keys, err := ddb.DecodeItem(c.Keys)
 	if err != nil {
-		return fmt.Errorf("store: replicated key: %w", err)
+		return ddb.Validation("replicated key: " + err.Error())
 	}
 	pk, sk, err := t.keyValues(keys, true)
 	if err != nil {
@@ -271,7 +271,11 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 	var put ddb.Item
 	if c.New != nil {
 		if put, err = ddb.DecodeItem(c.New); err != nil {
-			return fmt.Errorf("store: replicated item: %w", err)
+			return ddb.Validation("replicated item: " + err.Error())
+		}
+		ppk, psk, err := t.keyValues(put, false)
+		if err != nil || !bytes.Equal(t.engineKey(ppk, psk), t.engineKey(pk, sk)) {
+			return ddb.Validation("replicated item does not have the change's key")
 		}
 	}
 	origin := c.Origin
