@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,4 +158,82 @@ type procHandle struct {
 func (p *procHandle) kill() {
 	_ = p.killFn()
 	p.wait()
+}
+
+var regionRE = regexp.MustCompile(`region=(\S+) endpoint=(http://127\.0\.0\.1:\d+)`)
+
+// TestServeRegions runs `dynax serve --regions` and makes a global table
+// between two of its Regions through their endpoints.
+func TestServeRegions(t *testing.T) {
+	bin := buildBinary(t)
+	// Bad flag combinations are refused before anything starts.
+	for _, args := range [][]string{
+		{"store", "--peer-region", "us-west-2=http://127.0.0.1:1", "--peer-secret", "0123456789abcdef"},
+		{"store", "--region", "us-east-1", "--peer-region", "us-west-2=http://127.0.0.1:1"},
+		{"store", "--region", "us-east-1", "--peer-region", "us-west-2"},
+	} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Fatalf("%v: %v %s", args, err, out)
+		}
+	}
+	cmd := exec.Command(bin, "serve", "--regions", "us-east-1,us-west-2", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	urls := map[string]string{}
+	found := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := regionRE.FindStringSubmatch(sc.Text()); m != nil {
+				urls[m[1]] = m[2]
+				if len(urls) == 2 {
+					close(found)
+				}
+			}
+		}
+	}()
+	select {
+	case <-found:
+	case <-time.After(20 * time.Second):
+		t.Fatal("dynax serve --regions did not log its Regions")
+	}
+	east, west := sdkClient(urls["us-east-1"]), sdkClient(urls["us-west-2"])
+	ctx := context.Background()
+	if _, err := east.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("served"),
+		BillingMode:          types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("served"),
+		ReplicaUpdates: []types.ReplicationGroupUpdate{{Create: &types.CreateReplicationGroupMemberAction{RegionName: aws.String("us-west-2")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := east.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("served"),
+		Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, err := west.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("served"),
+			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
+		if err == nil && out.Item != nil {
+			d, err := west.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("served")})
+			if err != nil || !strings.Contains(aws.ToString(d.Table.TableArn), ":us-west-2:") {
+				t.Fatalf("us-west-2 replica: %v %v", err, d)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("item never reached us-west-2: %v", err)
+		}
+	}
 }
