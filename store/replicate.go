@@ -36,7 +36,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,7 +350,6 @@ type replicator struct {
 	n     *Node
 	self  string
 	peers map[string]*peerLink
-	lag   lagStats
 }
 
 // peerLink is the connection to one peer Region.
@@ -360,6 +358,7 @@ type peerLink struct {
 	http        *fasthttp.Client
 	pos         atomic.Uint64 // feed position shipped and acknowledged
 	pending     atomic.Int64  // changes read but not yet acknowledged
+	lag         lagStats
 }
 
 func startReplicator(n *Node) *replicator {
@@ -482,7 +481,7 @@ func (r *replicator) ship(p *peerLink) {
 		}
 		now := time.Now()
 		for _, c := range out {
-			r.lag.add(now.Sub(c.Time))
+			p.lag.add(now.Sub(c.Time))
 		}
 		p.pending.Store(0)
 		if b.Next != pos {
@@ -608,32 +607,51 @@ func (l *lagStats) add(d time.Duration) {
 
 // ReplicationStats describes replication to the peers.
 type ReplicationStats struct {
-	// Shipped counts changes shipped since the node opened.
-	Shipped int
-	// P50 and P99 are the lag percentiles (commit here to acknowledged by
-	// the peer) over the last 4096 shipped changes.
+	// Shipped counts changes shipped since the node opened; P50 and P99
+	// are the lag percentiles (commit here to durably applied and
+	// acknowledged by the peer) over the last 4096 shipped to each peer.
+	Shipped  int
 	P50, P99 time.Duration
-	// Pending is the number of changes read and not yet acknowledged, by
-	// peer Region.
-	Pending map[string]int64
+	// Peers has the same by peer Region, with Pending: the changes read
+	// and not yet acknowledged.
+	Peers map[string]PeerReplication
+}
+
+// PeerReplication describes replication to one peer Region.
+type PeerReplication struct {
+	Shipped  int
+	P50, P99 time.Duration
+	Pending  int64
+}
+
+// snapshot returns the count and a copy of the kept lags.
+func (l *lagStats) snapshot() (int, []time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n, slices.Clone(l.ring[:min(l.n, len(l.ring))])
+}
+
+func percentiles(xs []time.Duration) (p50, p99 time.Duration) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)*50/100], xs[min(len(xs)-1, len(xs)*99/100)]
 }
 
 // ReplicationStats returns the node's replication statistics.
 func (n *Node) ReplicationStats() ReplicationStats {
-	r := n.rep
-	s := ReplicationStats{Pending: map[string]int64{}}
-	for k, p := range r.peers {
-		s.Pending[k] = p.pending.Load()
+	s := ReplicationStats{Peers: map[string]PeerReplication{}}
+	var all []time.Duration
+	for k, p := range n.rep.peers {
+		cnt, xs := p.lag.snapshot()
+		all = append(all, xs...)
+		s.Shipped += cnt
+		pr := PeerReplication{Shipped: cnt, Pending: p.pending.Load()}
+		pr.P50, pr.P99 = percentiles(xs)
+		s.Peers[k] = pr
 	}
-	r.lag.mu.Lock()
-	s.Shipped = r.lag.n
-	cnt := min(r.lag.n, len(r.lag.ring))
-	xs := slices.Clone(r.lag.ring[:cnt])
-	r.lag.mu.Unlock()
-	if cnt > 0 {
-		sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
-		s.P50, s.P99 = xs[cnt*50/100], xs[min(cnt-1, cnt*99/100)]
-	}
+	s.P50, s.P99 = percentiles(all)
 	return s
 }
 

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -229,6 +231,17 @@ func TestServeRegions(t *testing.T) {
 			d, err := west.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("served")})
 			if err != nil || !strings.Contains(aws.ToString(d.Table.TableArn), ":us-west-2:") {
 				t.Fatalf("us-west-2 replica: %v %v", err, d)
+			}
+			resp, err := http.Get(urls["us-east-1"] + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, want := range []string{`ReplicationLatency{ReceivingRegion="us-west-2",quantile="0.99"}`, `PendingReplicationCount{ReceivingRegion="us-west-2"}`} {
+				if !strings.Contains(string(body), want) {
+					t.Fatalf("/metrics lacks %s:\n%s", want, body)
+				}
 			}
 			return
 		}

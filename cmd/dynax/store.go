@@ -292,6 +292,13 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		return 1
 	}
 	srv := storeServer(ws, cons)
+	if len(f.global.peers) > 0 {
+		h := ws.ServeFastHTTP
+		if cons != nil {
+			h = cons.Mount(h)
+		}
+		srv = httpServer{ws.FastHTTP(withReplicationMetrics(node, h))}
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)
