@@ -559,7 +559,8 @@ func (n *Node) updateIndexes(nt *Table, in *updateTableIn, mode string, now time
 			continue
 		}
 		name := *g.IndexName
-		if _, _, exists := nt.Index(name); exists {
+		_, isVector := nt.vectorIndex(name)
+		if _, _, exists := nt.Index(name); exists || isVector {
 			return ddb.Validation("Attempting to create an index which already exists")
 		}
 		if msg := checkGSIKeySchema(g.KeySchema, defns); msg != "" {

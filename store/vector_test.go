@@ -248,6 +248,13 @@ func TestVectorIndexUpdates(t *testing.T) {
 	if len(d.Table.VectorIndexes) != 1 || len(d.Table.AttributeDefinitions) != 2 {
 		t.Fatalf("after create: %+v %+v", d.Table.VectorIndexes, d.Table.AttributeDefinitions)
 	}
+	// A GSI may not take a vector index's name.
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String("vi1"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}}})
+	wantErr(t, err, "ValidationException", "Attempting to create an index which already exists")
 	// A GSI added later keeps the search schema's definition.
 	if _, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
