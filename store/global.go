@@ -456,6 +456,28 @@ func peerError(err error) (*ddb.Error, bool) {
 	return nil, false
 }
 
+// leaveGroup tells the other Regions of t, just deleted here, to drop this
+// Region from their replicas (in the background: DeleteTable holds
+// controlMu, and a Region that misses it keeps listing this one).
+func (n *Node) leaveGroup(t *Table) {
+	if len(t.Desc.Replicas) == 0 {
+		return
+	}
+	rest := slices.DeleteFunc(slices.Clone(t.Desc.Replicas), func(rs ReplicaState) bool { return rs.Region == n.rep.self })
+	body, _ := json.Marshal(setReplicasBody{TableName: t.Name, Replicas: rest})
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		for _, rs := range rest {
+			if p := n.rep.peers[rs.Region]; p != nil {
+				if _, err := n.rep.call(context.Background(), p, opSetReplicas, body); err != nil {
+					n.log.Warn("global tables: tell a Region this replica is gone", "peer", rs.Region, "table", t.Name, "err", err)
+				}
+			}
+		}
+	}()
+}
+
 // ---------------------------------------------------------------------------
 // The peer side.
 

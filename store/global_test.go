@@ -228,6 +228,26 @@ func TestGlobalTableLifecycle(t *testing.T) {
 	if got["eu1"] != "eu" || len(got) != 52 {
 		t.Fatalf("three Regions: %d items", len(got))
 	}
+	// DeleteTable in one Region deletes that replica only; the others
+	// drop it from their list.
+	createPPRTable(t, east, "solo")
+	addReplica(t, east, "solo", "us-west-2")
+	waitReplicaActive(t, east, "solo", "us-west-2")
+	if _, err := west.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("solo")}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		sd, err := east.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("solo")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sd.Table.Replicas) == 0 && sd.Table.GlobalTableVersion == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("us-east-1 still lists %+v", sd.Table.Replicas)
+		}
+	}
 	// The stream cannot be turned off while the table is global.
 	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("glob"),
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(false)}})
@@ -405,4 +425,33 @@ func BenchmarkReplicationLag(b *testing.B) {
 	st := src.Node.ReplicationStats()
 	b.ReportMetric(float64(st.P50.Microseconds())/1000, "p50-lag-ms")
 	b.ReportMetric(float64(st.P99.Microseconds())/1000, "p99-lag-ms")
+}
+
+// BenchmarkPutItemGlobal measures what replication costs a PutItem: the
+// same writes into a regional table and into one with a replica.
+func BenchmarkPutItemGlobal(b *testing.B) {
+	for _, global := range []bool{false, true} {
+		name := "regional"
+		if global {
+			name = "global"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			rs := newRegionsOpts(b, false, "us-east-1", "us-west-2")
+			src := rs["us-east-1"]
+			createPPRTable(b, src.Client, "cost")
+			if global {
+				addReplica(b, src.Client, "cost", "us-west-2")
+				waitReplicaActive(b, src.Client, "cost", "us-west-2")
+			}
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					i++
+					put(b, src.Client, "cost", fmt.Sprint(rand.Int64(), i), "v")
+				}
+			})
+		})
+	}
 }

@@ -990,6 +990,7 @@ func opDeleteTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if _, err := n.cat.remove(t); err != nil {
 		return nil, err
 	}
+	n.leaveGroup(t) // a global table's replica: the other Regions drop it
 	d.deleting()
 	return json.Marshal(map[string]*tableDescription{"TableDescription": d})
 }
