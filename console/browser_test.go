@@ -238,7 +238,7 @@ func TestBrowserTablesAndItems(t *testing.T) {
 		waitText("#ct-name-err", "ValidationException"),
 	)
 	msg := get(t, ctx, chromedp.Text(chromedp.CSS("#ct-name-err")))
-	if !strings.Contains(msg, "TableName") {
+	if !strings.Contains(strings.ToLower(msg), "tablename") {
 		t.Errorf("name error %q: want DynamoDB's message about TableName", msg)
 	}
 	lt, err := n.DB.ListTables(context.Background(), &dynamodb.ListTablesInput{})
