@@ -455,3 +455,62 @@ func BenchmarkPutItemGlobal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReplicationCatchUp stops the replica's listener, writes b.N
+// items into the source Region (the backlog of an outage), serves the
+// replica again and reports how fast the backlog drains. The time includes
+// the shipper's retry backoff (at most 2 s).
+func BenchmarkReplicationCatchUp(b *testing.B) {
+	b.ReportAllocs()
+	log := slog.New(slog.DiscardHandler)
+	lnA, _ := net.Listen("tcp", "127.0.0.1:0")
+	lnB, _ := net.Listen("tcp", "127.0.0.1:0")
+	urlA, urlB := "http://"+lnA.Addr().String(), "http://"+lnB.Addr().String()
+	open := func(region, peer, url string) *Node {
+		n, err := Open(Options{Dir: b.TempDir(), Region: region, Peers: map[string]string{peer: url}, PeerSecret: testPeerSecret, Logger: log})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { n.Close() })
+		return n
+	}
+	nA, nB := open("us-east-1", "us-west-2", urlB), open("us-west-2", "us-east-1", urlA)
+	srvA, srvB := wire.NewServer(nA, log), wire.NewServer(nB, log)
+	go func() { _ = srvA.Serve(lnA) }()
+	go func() { _ = srvB.Serve(lnB) }()
+	b.Cleanup(func() { _ = srvA.Shutdown() })
+	c, tr := newClientTransport(urlA)
+	b.Cleanup(tr.CloseIdleConnections)
+	createPPRTable(b, c, "outage")
+	addReplica(b, c, "outage", "us-west-2")
+	waitReplicaActive(b, c, "outage", "us-west-2")
+	_ = srvB.Shutdown() // the outage
+	before := nA.ReplicationStats().Shipped
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < b.N; i += 4 {
+				put(b, c, "outage", fmt.Sprint("k", i), "v")
+			}
+		}()
+	}
+	wg.Wait()
+	b.ResetTimer()
+	start := time.Now()
+	ln, err := net.Listen("tcp", lnB.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	srvB2 := wire.NewServer(nB, log)
+	go func() { _ = srvB2.Serve(ln) }()
+	b.Cleanup(func() { _ = srvB2.Shutdown() })
+	for deadline := time.Now().Add(60 * time.Second); nA.ReplicationStats().Shipped-before < b.N; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("shipped %d of %d", nA.ReplicationStats().Shipped-before, b.N)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "changes/s")
+}
