@@ -83,6 +83,7 @@ func loadCatalog(n *Node) (*catalog, error) {
 			}
 			continue
 		}
+		t.capa = newTableCapacity()
 		c.tables[t.Name] = &t
 		c.startBackfills(&t)
 		st, err := c.countItems(t.ID)
@@ -180,6 +181,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 		return false, err
 	}
 	c.nextID++
+	t.capa = newTableCapacity()
 	c.tables[t.Name] = t
 	c.stats[t.ID] = &tableStats{}
 	if t.Status == "CREATING" && !restoring { // a restore or import turns ACTIVE when filled

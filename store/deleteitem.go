@@ -83,11 +83,17 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	if r.cond == nil && !r.allOld && r.in.ReturnConsumedCapacity == nil {
 		write = n.mutateBlind // nothing looks at the current item
 	}
-	err = write(t, t.engineKey(pk, sk), CauseDelete, func(cur ddb.Item, curSize int) (mutation, error) {
+	key := t.engineKey(pk, sk)
+	var idx []itemIndexCost
+	err = write(t, key, CauseDelete, func(cur ddb.Item, curSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
 			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
 		}
 		old, oldSize = cur, curSize
+		idx = t.itemIndexCosts(cur, nil)
+		if err := n.capWrite(t, key, itemWriteUnits(curSize, 0), idx, true); err != nil {
+			return mutation{}, err
+		}
 		return mutation{del: true}, nil
 	})
 	if err != nil {
@@ -98,7 +104,7 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		o.attributes(old)
 	}
 	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
-		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, 0), t.itemIndexCosts(old, nil)...)
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, 0), idx...)
 	}
 	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
 	return o.done(), nil

@@ -93,13 +93,17 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 		}
 	}
 	key := t.engineKey(pk, sk)
+	if err := n.capRead(t, "", key); err != nil {
+		return nil, err
+	}
 	if r.paths == nil {
-		return n.getItemWhole(key, r)
+		return n.getItemWhole(t, key, r)
 	}
 	it, size, found, err := n.getItem(key)
 	if err != nil {
 		return nil, err
 	}
+	n.capChargeRead(t, "", key, itemReadUnits(size, found, r.consistent))
 	o := newItemOut(64)
 	if found {
 		o.field("Item")
@@ -111,9 +115,10 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 
 // getItemWhole answers an unprojected GetItem by copying the stored JSON
 // into the response, without decoding it.
-func (n *Node) getItemWhole(key []byte, r *getItemRequest) ([]byte, error) {
+func (n *Node) getItemWhole(t *Table, key []byte, r *getItemRequest) ([]byte, error) {
 	v, closer, err := n.db.Get(key)
 	if err == pebble.ErrNotFound {
+		n.capChargeRead(t, "", key, itemReadUnits(0, false, r.consistent))
 		o := newItemOut(64)
 		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(0, false, r.consistent))
 		return o.done(), nil
@@ -126,6 +131,7 @@ func (n *Node) getItemWhole(key []byte, r *getItemRequest) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.capChargeRead(t, "", key, itemReadUnits(size, true, r.consistent))
 	extra := 0
 	if r.in.ReturnConsumedCapacity != nil {
 		extra = 96 + len(*r.in.TableName)

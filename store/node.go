@@ -116,6 +116,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
+	// Capacity is "enforce" to throttle requests over the provisioned
+	// throughput of tables and GSIs (and the on-demand maxima and
+	// per-partition limits), as DynamoDB does, or "off" to only count
+	// consumption. A table's tag dynax:capacity=enforce|off overrides it
+	// (capacity.go). Default "off".
+	Capacity string
 }
 
 // EnsureDefaults fills unset fields with their defaults.
@@ -147,6 +153,9 @@ func (o *Options) EnsureDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Capacity == "" {
+		o.Capacity = CapacityOff
+	}
 }
 
 // Validate reports a configuration error.
@@ -156,6 +165,9 @@ func (o *Options) Validate() error {
 	}
 	if len(o.Peers) > 0 && (o.Region == "" || len(o.PeerSecret) < 16) {
 		return errors.New("store: Options.Peers needs Region and a PeerSecret of at least 16 bytes")
+	}
+	if o.Capacity != CapacityOff && o.Capacity != CapacityEnforce {
+		return fmt.Errorf("store: Options.Capacity must be %q or %q, not %q", CapacityEnforce, CapacityOff, o.Capacity)
 	}
 	if o.CreateDelay < 0 {
 		return errors.New("store: Options.CreateDelay must not be negative")

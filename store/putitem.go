@@ -93,11 +93,17 @@ func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	if r.cond == nil && !r.allOld && r.in.ReturnConsumedCapacity == nil {
 		write = n.mutateBlind // nothing looks at the current item
 	}
-	err = write(t, t.engineKey(pk, sk), CausePut, func(cur ddb.Item, curSize int) (mutation, error) {
+	key := t.engineKey(pk, sk)
+	var idx []itemIndexCost
+	err = write(t, key, CausePut, func(cur ddb.Item, curSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(cur)) {
 			return mutation{}, itemConditionFailed(cur, r.oldOnErr)
 		}
 		old, oldSize = cur, curSize
+		idx = t.itemIndexCosts(cur, r.item)
+		if err := n.capWrite(t, key, itemWriteUnits(curSize, r.size), idx, true); err != nil {
+			return mutation{}, err
+		}
 		return mutation{put: r.item, putSize: r.size}, nil
 	})
 	if err != nil {
@@ -108,7 +114,7 @@ func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 		o.attributes(old)
 	}
 	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
-		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, r.size), t.itemIndexCosts(old, r.item)...)
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, r.size), idx...)
 	}
 	t.itemCollectionMetrics(&o, r.in.ReturnItemCollectionMetrics, pk)
 	return o.done(), nil

@@ -43,6 +43,10 @@ type Table struct {
 	// Policies are the resource-based policies of the table ("") and of
 	// its streams (by stream label), respolicy.go.
 	Policies map[string]*StoredPolicy `json:"policies,omitempty"`
+
+	// capa is the table's live capacity state (capacity.go), set when the
+	// entry enters the catalog and shared by every later copy of it.
+	capa *tableCapacity
 }
 
 // KeySchemaElement is one element of a KeySchema.

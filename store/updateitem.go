@@ -144,7 +144,9 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	}
 	var old, cur ddb.Item
 	var oldSize, newSize int
-	err = n.mutate(t, t.engineKey(pk, sk), CauseUpdate, func(o ddb.Item, oSize int) (mutation, error) {
+	ekey := t.engineKey(pk, sk)
+	var idx []itemIndexCost
+	err = n.mutate(t, ekey, CauseUpdate, func(o ddb.Item, oSize int) (mutation, error) {
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
 			return mutation{}, itemConditionFailed(o, r.oldOnErr)
 		}
@@ -155,7 +157,7 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		if !write {
 			// Nothing to change: the item stays as it is (or absent).
 			old, oldSize, cur, newSize = o, oSize, o, oSize
-			return mutation{}, nil
+			return mutation{}, n.capWrite(t, ekey, itemWriteUnits(oSize, oSize), nil, true)
 		}
 		size := ddb.ItemSize(next)
 		if size > ddb.MaxItemSize {
@@ -165,6 +167,10 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 			return mutation{}, err
 		}
 		old, oldSize, cur, newSize = o, oSize, next, size
+		idx = t.itemIndexCosts(o, next)
+		if err := n.capWrite(t, ekey, itemWriteUnits(oSize, size), idx, true); err != nil {
+			return mutation{}, err
+		}
 		return mutation{put: next, putSize: size}, nil
 	})
 	if err != nil {
@@ -186,7 +192,7 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		}
 	}
 	if itemWantCapacity(r.in.ReturnConsumedCapacity) {
-		out.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, newSize), t.itemIndexCosts(old, cur)...)
+		out.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemWriteUnits(oldSize, newSize), idx...)
 	}
 	t.itemCollectionMetrics(&out, r.in.ReturnItemCollectionMetrics, pk)
 	return out.done(), nil

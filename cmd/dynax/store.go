@@ -41,6 +41,8 @@ type storeFlags struct {
 	kmsKeyFile      string
 	feedRetention   time.Duration
 	logTrimInterval time.Duration
+	// capacity is store.Options.Capacity: "enforce" or "off".
+	capacity string
 	// Authentication, TLS, audit (security.go).
 	sec securityFlags
 	// Global tables: Region and peers (regions.go).
@@ -67,6 +69,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	f.sec.register(fs)
 	f.global.register(fs)
 	f.console = consoleFlag(fs)
+	fs.StringVar(&f.capacity, "capacity", store.CapacityOff, "enforce: throttle requests over tables' and GSIs' provisioned throughput (with 300 s of burst), on-demand maxima and per-partition limits, as DynamoDB does; off: only count consumed capacity. A table's tag "+store.CapacityTagKey+"=enforce|off overrides it")
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
@@ -255,6 +258,7 @@ func openNode(f *storeFlags, log *slog.Logger) (*store.Node, error) {
 		Peers:               f.global.peers,
 		PeerSecret:          f.global.secret,
 		Logger:              log,
+		Capacity:            f.capacity,
 	})
 }
 
