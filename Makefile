@@ -87,6 +87,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzInflate -fuzztime=30s ./ddb/wire
 	$(GO) test -run=NONE -fuzz=FuzzKeyHash -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzGlobalRequests -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzStoredHeader -fuzztime=15s ./store
 
 clean:
 	rm -rf bin

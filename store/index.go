@@ -15,7 +15,7 @@ import (
 //	    + hash32(enc(ipk)) + enc(ipk) [+ enc(isk)] + enc(pk) [+ enc(sk)]
 //
 // where ipk and isk may be tuples of several attributes (multikey.go).
-//	→ uvarint(projected size) + projected item JSON
+//	→ the projected item in the stored item format (items.go)
 //
 // An index partition is contiguous and ordered by the index sort key, then
 // by the table's primary key (so equal index keys are allowed and ordered
@@ -127,7 +127,7 @@ func (t *Table) indexEntryOf(ix *IndexDef, it ddb.Item) (e indexEntry, ok bool) 
 		}
 	}
 	e.key = indexKey(indexPrefix(t.ID, ix.IndexName), t.KeyHash, ipk, isk, it[tpk], sk)
-	v, err := t.seal(encodeItem(proj, ddb.ItemSize(proj)))
+	v, err := t.seal(t.encodeItem(proj, ddb.ItemSize(proj)))
 	if err != nil {
 		return e, false
 	}

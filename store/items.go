@@ -9,30 +9,65 @@ import (
 	"github.com/dynax/dynax/ddb"
 )
 
-// Stored item format: uvarint(DynamoDB item size) followed by the item's
-// wire JSON (canonical numbers). Keeping the wire form makes an
-// unprojected GetItem a copy of stored bytes, and the size prefix lets
-// statistics be kept without decoding.
+// Stored item format: uvarint(DynamoDB item size), then pageMarker and
+// uvarint(ddb.PageSize) (records of earlier builds lack these two), then
+// the item's wire JSON (canonical numbers), sealed or not (sse.go).
+// Keeping the wire form makes an unprojected GetItem a copy of stored
+// bytes; the size prefix lets statistics be kept without decoding, and the
+// page size lets a Query or Scan find DynamoDB's 1 MB page boundary
+// without decoding either.
 
-// encodeItem returns the stored form of it.
-func encodeItem(it ddb.Item, size int) []byte {
-	b := make([]byte, 0, 16+size+size/4)
+// pageMarker introduces the page size; JSON starts with '{' and a sealed
+// record with sealMarker, so it cannot be mistaken for either.
+const pageMarker = 0x02
+
+// encodeItem returns the stored form of it, of item size size, in table t
+// (whose sort key the page size leaves out).
+func (t *Table) encodeItem(it ddb.Item, size int) []byte {
+	rk, _ := t.RangeKey()
+	b := make([]byte, 0, 24+size+size/4)
 	b = binary.AppendUvarint(b, uint64(size))
+	b = append(b, pageMarker)
+	b = binary.AppendUvarint(b, uint64(ddb.PageSize(it, rk)))
 	return ddb.AppendItem(b, it)
+}
+
+// storedHeader reads the plain header of a stored item: its size, its page
+// size (-1 when the record has none) and the header's length.
+func storedHeader(v []byte) (size, page, n int, err error) {
+	sz, n := binary.Uvarint(v)
+	if n <= 0 {
+		return 0, 0, 0, errors.New("store: corrupt item record")
+	}
+	page = -1
+	if len(v) > n && v[n] == pageMarker {
+		pg, m := binary.Uvarint(v[n+1:])
+		if m <= 0 {
+			return 0, 0, 0, errors.New("store: corrupt item record")
+		}
+		page, n = int(pg), n+1+m
+	}
+	return int(sz), page, n, nil
 }
 
 // splitStored returns the size prefix and the JSON of a stored item,
 // opening it when it is sealed (sse.go).
 func splitStored(v []byte) (size int, js []byte, err error) {
-	sz, n := binary.Uvarint(v)
-	if n <= 0 {
-		return 0, nil, errors.New("store: corrupt item record")
+	size, _, js, err = splitStoredPage(v)
+	return size, js, err
+}
+
+// splitStoredPage is splitStored with the page size (-1: not recorded).
+func splitStoredPage(v []byte) (size, page int, js []byte, err error) {
+	size, page, n, err := storedHeader(v)
+	if err != nil {
+		return 0, 0, nil, err
 	}
 	if len(v) > n && v[n] == sealMarker {
 		js, err := openSealed(v[n:])
-		return int(sz), js, err
+		return size, page, js, err
 	}
-	return int(sz), v[n:], nil
+	return size, page, v[n:], nil
 }
 
 // Key validation messages.
@@ -312,7 +347,7 @@ func (t *Table) addMutation(b *pebble.Batch, key []byte, old currentItem, m muta
 		}
 		err = b.Delete(key, nil)
 	case m.put != nil:
-		if newStored, err = t.seal(encodeItem(m.put, m.putSize)); err != nil {
+		if newStored, err = t.seal(t.encodeItem(m.put, m.putSize)); err != nil {
 			return nil, false, err
 		}
 		err = b.Set(key, newStored, nil)

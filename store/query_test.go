@@ -510,18 +510,21 @@ func TestQueryPageSize(t *testing.T) {
 	ts := newTestServer(t)
 	itemsCreateTable(t, ts, "qbig", []string{"pk:S", "sk:N"})
 	// 25 items of about 100 KB: a page holds the items read until the
-	// total reaches 1 MB, the item that crosses included.
-	var sizes []int
+	// total of their page sizes reaches 1 MB, the item that crosses
+	// included; capacity counts their item sizes.
+	var sizes, pages []int
 	for i := 0; i < 25; i++ {
 		it, sz := qsBigItem(t, i, 100000+i*7)
 		qsPut(t, ts, "qbig", it)
 		sizes = append(sizes, sz)
+		d := it["d"].(*types.AttributeValueMemberS).Value
+		pages = append(pages, ddb.PageSize(ddb.Item{"pk": ddb.S("p"), "sk": ddb.N(fmt.Sprint(i)), "d": ddb.S(d)}, "sk"))
 	}
 	var wantPages [][2]int // first and last item of each page
 	for first := 0; first < len(sizes); {
 		sum, last := 0, first
 		for ; last < len(sizes); last++ {
-			sum += sizes[last]
+			sum += pages[last]
 			if sum >= 1<<20 {
 				break
 			}
@@ -569,26 +572,63 @@ func TestQueryPageSize(t *testing.T) {
 func TestQueryPageSizeBoundary(t *testing.T) {
 	ts := newTestServer(t)
 	itemsCreateTable(t, ts, "qedge", []string{"pk:S", "sk:N"})
-	// Four items of exactly 256 KB reach 1 MB: the page ends there. With
-	// the fourth one byte smaller the total stays under 1 MB and the page
-	// goes on to the fifth item.
+	// Items whose page sizes (ddb.PageSize) add up to exactly 1 MB: the
+	// page ends there. With the fourth one byte smaller the total stays
+	// under 1 MB and the page goes on to the fifth item. Capacity counts
+	// item sizes, not page sizes.
+	pageOf := func(it qsItem) (int, int) {
+		d := it["d"].(*types.AttributeValueMemberS).Value
+		sk := it["sk"].(*types.AttributeValueMemberN).Value
+		di := ddb.Item{"pk": ddb.S("p"), "sk": ddb.N(sk), "d": ddb.S(d)}
+		return ddb.PageSize(di, "sk"), ddb.ItemSize(di)
+	}
+	sum, sizes := 0, 0
 	for i := 0; i < 6; i++ {
-		it, _ := qsBigItem(t, i, 1<<18)
+		if i == 3 {
+			continue
+		}
+		it, _ := qsBigItem(t, i, 250000)
 		qsPut(t, ts, "qedge", it)
+		if i < 3 {
+			p, sz := pageOf(it)
+			sum, sizes = sum+p, sizes+sz
+		}
+	}
+	// fourth returns the item 3 whose page size is want.
+	fourth := func(want int) (qsItem, int) {
+		// Page sizes grow with the item size: the smallest item that
+		// reaches want.
+		lo, hi := 200000, 300000
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if it, _ := qsBigItem(t, 3, mid); func() bool { p, _ := pageOf(it); return p >= want }() {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		it, _ := qsBigItem(t, 3, lo)
+		p, sz := pageOf(it)
+		if p != want {
+			t.Fatalf("no item of page size %d (%d)", want, p)
+		}
+		return it, sz
 	}
 	in := dynamodb.QueryInput{TableName: aws.String("qedge"), KeyConditionExpression: aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]qsAV{":p": qsS("p")}, Select: types.SelectCount, ConsistentRead: aws.Bool(true),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes}
+	it, sz := fourth(1<<20 - sum)
+	qsPut(t, ts, "qedge", it)
 	out := qsQuery(t, ts, in)
-	if out.Count != 4 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` || *out.ConsumedCapacity.CapacityUnits != 256 ||
-		*out.ConsumedCapacity.Table.CapacityUnits != 256 {
-		t.Fatalf("exact 1 MB: Count %d LEK %s capacity %v", out.Count, itemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
+	if want := float64((sizes + sz + 4095) / 4096); out.Count != 4 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:3}` ||
+		*out.ConsumedCapacity.CapacityUnits != want || *out.ConsumedCapacity.Table.CapacityUnits != want {
+		t.Fatalf("exact 1 MB: Count %d LEK %s capacity %v, want %v", out.Count, itemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits, want)
 	}
-	it, _ := qsBigItem(t, 3, 1<<18-1)
+	it, _ = fourth(1<<20 - sum - 1)
 	qsPut(t, ts, "qedge", it)
 	out = qsQuery(t, ts, in)
-	if out.Count != 5 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` || *out.ConsumedCapacity.CapacityUnits != 320 {
-		t.Fatalf("1 MB - 1: Count %d LEK %s capacity %v", out.Count, itemText(out.LastEvaluatedKey), *out.ConsumedCapacity.CapacityUnits)
+	if out.Count != 5 || itemText(out.LastEvaluatedKey) != `{pk=S:"p" sk=N:4}` {
+		t.Fatalf("1 MB - 1: Count %d LEK %s", out.Count, itemText(out.LastEvaluatedKey))
 	}
 	// A filter that matches nothing does not make the page longer.
 	in.FilterExpression = aws.String("attribute_exists(nothing)")

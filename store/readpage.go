@@ -25,8 +25,9 @@ import (
 )
 
 // qsPageBytes is DynamoDB's page size: a page ends after the item whose
-// size brings the total read (before any filter) to 1 MB.
-const qsPageBytes = 1 << 20
+// page size (ddb.PageSize, not the item size) brings the total read
+// (before any filter) to 1 MB, an exact fit included.
+const qsPageBytes = ddb.MaxPageBytes
 
 // Messages of Query and Scan, verbatim from DynamoDB.
 const (
@@ -438,8 +439,9 @@ func (p *qsPage) run() ([]byte, error) {
 	if !p.count {
 		out = append(out, `"Items":[`...)
 	}
-	var scanned, matched, readBytes, baseBytes int
+	var scanned, matched, readBytes, baseBytes, pageBytes int
 	var lek ddb.Item
+	rangeKey, _ := p.tg.t.RangeKey()
 	if p.hi == nil || bytes.Compare(p.lo, p.hi) < 0 {
 		it, err := reader.NewIter(&pebble.IterOptions{LowerBound: p.lo, UpperBound: p.hi})
 		if err != nil {
@@ -458,20 +460,28 @@ func (p *qsPage) run() ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			size, js, err := splitStored(v)
+			size, page, js, err := splitStoredPage(v)
 			if err != nil {
 				return nil, err
 			}
+			var item ddb.Item
+			if page < 0 {
+				// A record of an earlier build: no page size stored.
+				if item, err = ddb.DecodeItem(js); err != nil {
+					return nil, err
+				}
+				page = ddb.PageSize(item, rangeKey)
+			}
 			scanned++
 			readBytes += size
+			pageBytes += page
 			if scanned&1023 == 0 {
 				if err := p.ctx.Err(); err != nil {
 					return nil, err
 				}
 			}
-			stop := (p.limit > 0 && scanned >= p.limit) || readBytes >= qsPageBytes
-			var item ddb.Item
-			if decodeAll || stop {
+			stop := (p.limit > 0 && scanned >= p.limit) || pageBytes >= qsPageBytes
+			if item == nil && (decodeAll || stop) {
 				if item, err = ddb.DecodeItem(js); err != nil {
 					return nil, err
 				}

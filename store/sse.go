@@ -98,16 +98,16 @@ func (t *Table) sseKeyFP() (fp [8]byte, ok bool) {
 	return fp, true
 }
 
-// seal returns stored (a size prefix and JSON) sealed for t when t is
+// seal returns stored (its plain header and JSON) sealed for t when t is
 // KMS-encrypted, else stored itself.
 func (t *Table) seal(stored []byte) ([]byte, error) {
 	fp, ok := t.sseKeyFP()
 	if !ok {
 		return stored, nil
 	}
-	_, n := binary.Uvarint(stored)
-	if n <= 0 {
-		return nil, errors.New("store: corrupt item record")
+	_, _, n, err := storedHeader(stored)
+	if err != nil {
+		return nil, err
 	}
 	a, err := dataAEAD(fp, t.ID)
 	if err != nil {
