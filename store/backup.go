@@ -441,9 +441,11 @@ func (n *Node) restoredTable(src *Table, target, region string, rs RestoreState)
 	d := src.Desc.clone()
 	d.Stream, d.TTL, d.PITR, d.UpdatingUntil = nil, nil, nil, 0
 	d.DeletionProtection = false
+	d.Insights = nil // a restored table starts without contributor insights
 	for i := range d.GlobalIndexes {
 		g := &d.GlobalIndexes[i]
 		g.Backfilling, g.ActiveAt, g.UpdatingUntil = false, 0, 0
+		g.Insights = nil
 	}
 	rs.InProgress = true
 	d.Restore = &rs

@@ -221,6 +221,9 @@ func (bt *batchGetTable) resolve(n *Node) error {
 		if err != nil {
 			return err
 		}
+		if t.ci != nil {
+			t.ci.accessed(key)
+		}
 		bt.keys = append(bt.keys, t.engineKey(pk, sk))
 	}
 	if bt.paths != nil && bt.in.ProjectionExpression != nil {

@@ -177,6 +177,13 @@ func (bt *batchWriteTable) resolve(n *Node) error {
 				return err
 			}
 		}
+		if t.ci != nil {
+			if op.item != nil {
+				t.ci.accessed(op.item)
+			} else {
+				t.ci.accessed(op.in.DeleteRequest.Key.Item)
+			}
+		}
 		op.pk = pk
 		op.key = t.engineKey(pk, sk)
 		for _, prev := range bt.ops[:i] {

@@ -84,6 +84,7 @@ func loadCatalog(n *Node) (*catalog, error) {
 			continue
 		}
 		t.capa = newTableCapacity()
+		t.ci = insightsFor(nil, &t)
 		c.tables[t.Name] = &t
 		c.startBackfills(&t)
 		st, err := c.countItems(t.ID)
@@ -182,6 +183,7 @@ func (c *catalog) create(t *Table) (bool, error) {
 	}
 	c.nextID++
 	t.capa = newTableCapacity()
+	t.ci = insightsFor(nil, t)
 	c.tables[t.Name] = t
 	c.stats[t.ID] = &tableStats{}
 	if t.Status == "CREATING" && !restoring { // a restore or import turns ACTIVE when filled
@@ -251,6 +253,7 @@ func (c *catalog) updateLocked(t *Table) error {
 	if err := c.commitChange(b, cur, t); err != nil {
 		return err
 	}
+	t.ci = insightsFor(cur, t)
 	c.tables[t.Name] = t
 	c.startBackfills(t)
 	return nil

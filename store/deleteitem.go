@@ -77,6 +77,9 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	if t.ci != nil {
+		t.ci.accessed(r.in.Key.Item)
+	}
 	var old ddb.Item
 	var oldSize int
 	write := n.mutate

@@ -87,6 +87,9 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	if t.ci != nil {
+		t.ci.accessed(r.in.Key.Item)
+	}
 	if r.paths != nil && r.in.ProjectionExpression != nil {
 		if err := t.itemCheckKeyPaths(r.paths); err != nil {
 			return nil, err

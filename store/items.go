@@ -292,6 +292,13 @@ func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, fn fu
 		return err
 	}
 	n.cat.statsOf(t).record(old.stored != nil, old.size, m)
+	if t.ci != nil && len(t.ci.gsi) > 0 {
+		if m.del {
+			t.ci.indexWrite(old.item)
+		} else {
+			t.ci.indexWrite(m.put)
+		}
+	}
 	return nil
 }
 

@@ -273,6 +273,7 @@ func Open(opts Options) (*Node, error) {
 	}
 	n.every("ttl expirer", opts.TTLInterval, func() error { _, err := n.expireDue(); return err })
 	n.every("change log trimmer", opts.LogTrimInterval, n.maintainLogs)
+	n.every("contributor insights", ciCollectInterval, n.collectInsights)
 	n.kds = newKinesisPumps(n)
 	n.bg.Add(1)
 	go func() {

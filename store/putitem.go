@@ -84,6 +84,9 @@ func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	if t.ci != nil {
+		t.ci.accessed(r.item)
+	}
 	if err := t.itemCheckIndexKeys(r.item); err != nil {
 		return nil, err
 	}

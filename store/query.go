@@ -264,6 +264,9 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 			prefix = indexPartitionPrefix(indexPrefix(t.ID, tg.ix.IndexName), t.KeyHash, hashVal)
 		}
 	}
+	if t.ci != nil {
+		t.ci.queried(tg, r)
+	}
 	if in.ProjectionExpression != nil {
 		if err := t.itemCheckKeyPaths(r.paths); err != nil {
 			return nil, err

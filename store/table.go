@@ -47,6 +47,10 @@ type Table struct {
 	// capa is the table's live capacity state (capacity.go), set when the
 	// entry enters the catalog and shared by every later copy of it.
 	capa *tableCapacity
+	// ci are the contributor insights trackers of the table and its GSIs
+	// (insights.go), nil when none is enabled; derived from Desc, shared
+	// by the versions of the table whose setting is the same.
+	ci *tableInsights
 }
 
 // KeySchemaElement is one element of a KeySchema.

@@ -72,6 +72,10 @@ type TableExtra struct {
 	// Replicas are the Regions of a global table (version 2019.11.21),
 	// this one included; nil for a regional table (replicate.go).
 	Replicas []ReplicaState `json:"replicas,omitempty"`
+	// Insights is the table's Contributor Insights setting (insights.go);
+	// nil if it was never set. An InsightsState is never modified in
+	// place: changes store a new one.
+	Insights *InsightsState `json:"insights,omitempty"`
 }
 
 // filling reports whether t is being filled by a restore or an import: it
@@ -120,6 +124,9 @@ type GlobalIndex struct {
 	// entries for existing items are still being written (see backfill.go);
 	// IndexStatus reads CREATING until it is done.
 	Backfilling bool `json:"backfilling,omitempty"`
+	// Insights is the index's Contributor Insights setting; nil if never
+	// set (immutable like TableExtra.Insights).
+	Insights *InsightsState `json:"insights,omitempty"`
 }
 
 // Projection is an index projection, as in requests and descriptions.

@@ -298,8 +298,14 @@ func (n *Node) resolveTx(actions []*txAction) error {
 			if err == nil {
 				err = t.itemCheckIndexKeys(act.item)
 			}
+			if err == nil && t.ci != nil {
+				t.ci.accessed(act.item)
+			}
 		} else {
 			pk, sk, err = t.keyValues(act.key, true)
+			if err == nil && t.ci != nil {
+				t.ci.accessed(act.key)
+			}
 		}
 		if err != nil {
 			if multiKeyMismatch(err) {

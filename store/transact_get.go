@@ -115,6 +115,9 @@ func (n *Node) resolveTxGets(gets []*txGet) error {
 		}
 		g.t = t
 		pk, sk, err := t.keyValues(g.in.Key.Item, true)
+		if err == nil && t.ci != nil {
+			t.ci.accessed(g.in.Key.Item)
+		}
 		if err != nil {
 			if multiKeyMismatch(err) {
 				g.reason = txReason{code: txCodeValidation, msg: err.(*ddb.Error).Message}

@@ -137,6 +137,9 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	if t.ci != nil {
+		t.ci.accessed(key)
+	}
 	if r.upd != nil {
 		if err := t.itemCheckUpdatePaths(r.upd.Paths()); err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/dynax/dynax/console"
 	"github.com/dynax/dynax/ddb/wire"
 	"github.com/dynax/dynax/proxy"
+	"github.com/dynax/dynax/store"
 )
 
 // consoleFlag is --console, shared by serve, store and proxy.
@@ -49,12 +50,16 @@ func mountConsole(c *console.Console, srv *fasthttp.Server) *fasthttp.Server {
 }
 
 // storeServer is the storage node's server for ws, with c mounted when
-// set.
+// set, and the node's GET /contributor-insights (store.InsightsHandler).
 func storeServer(ws *wire.Server, c *console.Console) server {
-	if c == nil {
-		return ws
+	h := ws.ServeFastHTTP
+	if node, ok := ws.Handler.(*store.Node); ok {
+		h = store.InsightsHandler(node, h)
 	}
-	return httpServer{ws.FastHTTP(c.Mount(ws.ServeFastHTTP))}
+	if c != nil {
+		h = c.Mount(h)
+	}
+	return httpServer{ws.FastHTTP(h)}
 }
 
 // httpServer is a fasthttp server that shuts down like wire.Server.

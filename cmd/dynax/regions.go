@@ -170,7 +170,7 @@ func serveRegions(f *storeFlags, list string, stderr io.Writer) (code int) {
 		nodes = append(nodes, node)
 		ws := wire.NewServer(node, rlog)
 		ws.Verifier = node.Verifier()
-		srv := ws.FastHTTP(withReplicationMetrics(node, ws.ServeFastHTTP))
+		srv := ws.FastHTTP(withReplicationMetrics(node, store.InsightsHandler(node, ws.ServeFastHTTP)))
 		srvs = append(srvs, srv)
 		ln := lns[i]
 		go func() { done <- srv.Serve(ln) }()

@@ -297,7 +297,7 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 	}
 	srv := storeServer(ws, cons)
 	if len(f.global.peers) > 0 {
-		h := ws.ServeFastHTTP
+		h := store.InsightsHandler(node, ws.ServeFastHTTP)
 		if cons != nil {
 			h = cons.Mount(h)
 		}
