@@ -100,6 +100,7 @@ func opDeleteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		return mutation{del: true}, nil
 	})
 	if err != nil {
+		t.ciThrottled(r.in.Key.Item, err)
 		return nil, err
 	}
 	o := newItemOut(64)

@@ -97,6 +97,7 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	}
 	key := t.engineKey(pk, sk)
 	if err := n.capRead(t, "", key); err != nil {
+		t.ciThrottled(r.in.Key.Item, err)
 		return nil, err
 	}
 	if r.paths == nil {

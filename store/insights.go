@@ -701,3 +701,14 @@ func (ci *tableInsights) queried(tg *qsTarget, r *queryRequest) {
 		ct.pkc.Propose(h, ciKeyJSON(key, ct.hash, nil))
 	}
 }
+
+// ciThrottled counts the item (or key) it of t as throttled when err is
+// the throttling error of the capacity checks (capacity_enforce.go).
+func (t *Table) ciThrottled(it ddb.Item, err error) {
+	if t.ci == nil || t.ci.table == nil || err == nil {
+		return
+	}
+	if de, ok := ddb.AsError(err); ok && (strings.HasSuffix(de.Type, "#ProvisionedThroughputExceededException") || strings.HasSuffix(de.Type, "#ThrottlingException")) {
+		t.ci.table.count(it, true)
+	}
+}

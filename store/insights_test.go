@@ -444,3 +444,50 @@ func TestContributorInsightsHotKey(t *testing.T) {
 		t.Fatalf("after restart: %s", raw)
 	}
 }
+
+// TestContributorInsightsThrottled: requests the capacity checks refuse
+// count in the PKT rule, the admitted ones in PKC.
+func TestContributorInsightsThrottled(t *testing.T) {
+	ts, _, c := newCapServer(t, CapacityEnforce)
+	capCreate(t, ts.Client, "thr", 1, 1, nil)
+	if _, err := ciUpdate(ts, "thr", "", types.ContributorInsightsActionEnable, ""); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "hot"}}
+	throttled := 0
+	for range 20 {
+		_, err := c.GetItem(bg, &dynamodb.GetItemInput{TableName: aws.String("thr"), Key: key, ConsistentRead: aws.Bool(true)})
+		if capIsThrottle(err) {
+			throttled++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		_, err := c.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("thr"), Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "w"}}})
+		if err != nil && !capIsThrottle(err) {
+			t.Fatal(err)
+		}
+	}
+	if throttled == 0 {
+		t.Fatal("no read throttled")
+	}
+	top, err := ts.Node.TopContributors("thr", "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range top.Rules {
+		var parts []string
+		for _, c := range r.Contributors {
+			parts = append(parts, fmt.Sprintf("%s=%d", c.Key, c.Count))
+		}
+		got[r.Kind] = strings.Join(parts, " ")
+	}
+	if want := fmt.Sprintf(`{"pk":{"S":"hot"}}=%d`, throttled); !strings.HasPrefix(got["PKT"], want) {
+		t.Fatalf("PKT = %q, want it to start with %s (all: %v)", got["PKT"], want, got)
+	}
+	if !strings.HasPrefix(got["PKC"], `{"pk":{"S":"hot"}}=20`) {
+		t.Fatalf("PKC = %q", got["PKC"])
+	}
+}

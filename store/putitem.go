@@ -110,6 +110,7 @@ func opPutItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 		return mutation{put: r.item, putSize: r.size}, nil
 	})
 	if err != nil {
+		t.ciThrottled(r.item, err)
 		return nil, err
 	}
 	o := newItemOut(64)

@@ -177,6 +177,7 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 		return mutation{put: next, putSize: size}, nil
 	})
 	if err != nil {
+		t.ciThrottled(key, err)
 		return nil, err
 	}
 	out := newItemOut(64)
