@@ -83,6 +83,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzFastPath -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzFacts -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzCheck -fuzztime=30s ./ddb/model
+	$(GO) test -run=NONE -fuzz=FuzzRequests -fuzztime=30s ./autoscaling
 	$(GO) test -run=NONE -fuzz=FuzzDynamoDBRequests -fuzztime=60s ./store
 	$(GO) test -run=NONE -fuzz=FuzzInflate -fuzztime=30s ./ddb/wire
 	$(GO) test -run=NONE -fuzz=FuzzKeyHash -fuzztime=30s ./store

@@ -115,6 +115,15 @@ func NewVerifier(keys Keys, opts Options) *Verifier {
 	return &Verifier{opts: opts, keys: keys, signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = false })}
 }
 
+// ForService returns a Verifier of the same keys and options for requests
+// scoped to another signing name (e.g. "application-autoscaling", which
+// dynax serves on the DynamoDB listener). Its signing-key cache is its own.
+func (v *Verifier) ForService(service string) *Verifier {
+	opts := v.opts
+	opts.Service = service
+	return NewVerifier(v.keys, opts)
+}
+
 const (
 	algorithm  = "AWS4-HMAC-SHA256"
 	amzDate    = "20060102T150405Z"

@@ -49,6 +49,9 @@ const (
 	PrefixDynamoDB = "DynamoDB_20120810"
 	PrefixStreams  = "DynamoDBStreams_20120810"
 	PrefixFeed     = "DynaxChangeFeed_20261201"
+	// PrefixAutoScaling is Application Auto Scaling's (AWS JSON 1.1,
+	// package autoscaling), served on the DynamoDB listener.
+	PrefixAutoScaling = "AnyScaleFrontendService"
 )
 
 // Request is one decoded API call.
@@ -205,11 +208,14 @@ func (s *Server) Shutdown() error {
 var (
 	ctJSON10   = []byte("application/x-amz-json-1.0")
 	ctJSON     = []byte("application/json")
+	ctJSON11   = []byte("application/x-amz-json-1.1")
 	unknownOp  = []byte("<UnknownOperationException/>\n")
 	hdrTarget  = []byte("X-Amz-Target")
 	hdrCRC     = "x-amz-crc32"
 	hdrReqID   = "x-amzn-RequestId"
 	methodPOST = []byte("POST")
+
+	prefixAutoScalingDot = []byte(PrefixAutoScaling + ".")
 )
 
 // ServeFastHTTP is the fasthttp handler.
@@ -258,15 +264,20 @@ func (s *Server) ServeFastHTTP(ctx *fasthttp.RequestCtx) {
 		tooLarge(ctx)
 		return
 	}
-	if !bytes.Equal(ctx.Method(), methodPOST) || (len(body) > 0 && !bytes.Equal(ct, ctJSON10) && !bytes.Equal(ct, ctJSON)) {
+	// AWS JSON 1.1 is Application Auto Scaling's protocol: accepted for
+	// its target prefix only, as DynamoDB refuses it.
+	json11 := bytes.Equal(ct, ctJSON11) && bytes.HasPrefix(ctx.Request.Header.PeekBytes(hdrTarget), prefixAutoScalingDot)
+	if !bytes.Equal(ctx.Method(), methodPOST) || (len(body) > 0 && !bytes.Equal(ct, ctJSON10) && !bytes.Equal(ct, ctJSON) && !json11) {
 		writeRaw(ctx, 404, "", unknownOp)
 		return
 	}
-	// Errors echo application/x-amz-json-1.0 when the request used it,
-	// and are application/json otherwise (no content type included).
+	// Errors echo application/x-amz-json-1.0 (or 1.1) when the request
+	// used it, and are application/json otherwise (no content type included).
 	respCT := ctJSON
 	if bytes.Equal(ct, ctJSON10) {
 		respCT = ctJSON10
+	} else if json11 {
+		respCT = ctJSON11
 	}
 
 	if enc := ctx.Request.Header.ContentEncoding(); len(enc) > 0 && !bytes.EqualFold(enc, []byte("identity")) {
@@ -395,6 +406,8 @@ func splitTarget(t []byte) (prefix, op string) {
 		prefix = PrefixStreams
 	case string(p) == PrefixFeed:
 		prefix = PrefixFeed
+	case string(p) == PrefixAutoScaling:
+		prefix = PrefixAutoScaling
 	case string(p) == "DynamoDB_20111205":
 		prefix = PrefixDynamoDB
 	default:
@@ -698,4 +711,19 @@ func checkAuth(r *fasthttp.Request) (region, access string, err *ddb.Error) {
 		region = DefaultRegion
 	}
 	return region, access, nil
+}
+
+// ForPrefix returns a handler serving the requests whose X-Amz-Target
+// names the service prefix with s, and every other request with next: two
+// services on one listener (Application Auto Scaling beside DynamoDB),
+// each with its own Handler and signature Verifier.
+func (s *Server) ForPrefix(prefix string, next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	p := []byte(prefix + ".")
+	return func(ctx *fasthttp.RequestCtx) {
+		if ctx.IsPost() && bytes.HasPrefix(ctx.Request.Header.PeekBytes(hdrTarget), p) {
+			s.ServeFastHTTP(ctx)
+			return
+		}
+		next(ctx)
+	}
 }
