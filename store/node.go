@@ -200,7 +200,8 @@ type Node struct {
 	backups *backups
 	jobs    *dataJobs
 	kds     *kinesisPumps
-	rep     *replicator // global tables (replicate.go)
+	rep     *replicator    // global tables (replicate.go)
+	vec     *vectorIndexer // approximate vector indexes (vector_ann.go)
 
 	s3Once sync.Once
 	s3     *s3Store
@@ -263,6 +264,7 @@ func Open(opts Options) (*Node, error) {
 	}
 	n.clog.attachTables(n.cat.tables)
 	n.rep = startReplicator(n)
+	n.vec = startVectorIndexer(n)
 	if err := n.resumeRestores(); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("open store %q: resume restores: %w", opts.Dir, err)

@@ -532,7 +532,7 @@ func (n *Node) describeTable(t *Table) *tableDescription {
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
-	d.VectorIndexes = describeVectorIndexes(t)
+	d.VectorIndexes = n.describeVectorIndexes(t)
 	if s := t.Desc.Stream; s != nil {
 		if s.Enabled {
 			d.StreamSpecification = &streamSpecificationDesc{StreamEnabled: true, StreamViewType: s.ViewType}

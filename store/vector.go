@@ -18,14 +18,12 @@ import (
 // A vector index names a vector attribute (a list of numbers on the
 // item), its dimensions, a distance function and a search schema (a HASH
 // attribute and inline filters that SearchConditionExpression may test by
-// equality). This first version searches exactly: SearchVectors reads the
-// table's items, keeps those whose vector has the index's dimensions and
-// that carry the HASH attribute, scores them in float32 as DynamoDB's
-// index stores them, and keeps the TopK best in a bounded heap. Results
-// are therefore exact (recall 1) and cost one table read per search; an
-// approximate index kept up to date with writes is future work
-// (docs/compatibility.md). Because the search reads the table itself, a
-// new index needs no backfill and survives restarts with the catalog.
+// equality). SearchVectors answers from an approximate HNSW index kept
+// from the change log (vector_ann.go); while an index is not built yet
+// (after a restart) it searches exactly here: it reads the table's items,
+// keeps those whose vector has the index's dimensions and that carry the
+// HASH attribute, scores them in float32 as DynamoDB's index stores them,
+// and keeps the TopK best in a bounded heap.
 
 func init() { register("SearchVectors", opSearchVectors) }
 
@@ -224,12 +222,13 @@ type vectorIndexDescription struct {
 }
 
 // describeVectorIndexes returns the VectorIndexes of DescribeTable (nil:
-// none). An exact index is ready as soon as its table is.
-func describeVectorIndexes(t *Table) []vectorIndexDescription {
+// none).
+func (n *Node) describeVectorIndexes(t *Table) []vectorIndexDescription {
 	var out []vectorIndexDescription
-	for _, v := range t.Desc.VectorIndexes {
+	for i, v := range t.Desc.VectorIndexes {
 		d := vectorIndexDescription{IndexName: v.IndexName, IndexArn: t.Arn() + "/index/" + v.IndexName, IndexStatus: statusActive,
 			Dimensions: v.Dimensions, DistanceFunction: v.DistanceFunction, SearchSchema: v.SearchSchema, Projection: v.Projection}
+		d.IndexStatus, d.Backfilling = n.annStatus(t, &t.Desc.VectorIndexes[i])
 		if t.Status == statusCreating || t.Status == statusDeleting {
 			d.IndexStatus = t.Status
 		}
@@ -327,7 +326,10 @@ func opSearchVectors(n *Node, ctx context.Context, req *wire.Request) ([]byte, e
 	if conds, err = vx.checkConds(conds); err != nil {
 		return nil, err
 	}
-	best, err := n.vectorSearch(ctx, t, vx, query, conds, int(*in.TopK))
+	best, examined, ok, err := n.annSearch(ctx, t, vx, query, conds, int(*in.TopK))
+	if err == nil && !ok {
+		best, examined, err = n.vectorSearch(ctx, t, vx, query, conds, int(*in.TopK))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +346,10 @@ func opSearchVectors(n *Node, ctx context.Context, req *wire.Request) ([]byte, e
 	}
 	out = append(out, ']')
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
-		// Billed by bytes examined, 1 KB at least (dynamodb-more §C6).
-		bytes := math.Max(1024, float64(len(best)*vx.Dimensions*4))
+		// Billed by the vector bytes the search examines and returns, 1 KB
+		// at least (dynamodb-more §C6): here the vectors whose distance
+		// was computed plus those returned, 4 bytes a dimension.
+		bytes := math.Max(1024, float64((examined+len(best))*vx.Dimensions*4))
 		out = append(out, `,"ConsumedCapacity":{"VectorSearchRequestBytes":`...)
 		out = strconv.AppendFloat(out, bytes, 'f', -1, 64)
 		out = append(out, '}')
@@ -461,7 +465,8 @@ func (h *vectorHeap) Pop() any {
 
 // vectorSearch scores every item of t in index vx that meets conds and
 // returns the k best, best first.
-func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []float32, conds []expr.KeyCond, k int) ([]vectorHit, error) {
+func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []float32, conds []expr.KeyCond, k int) ([]vectorHit, int, error) {
+	examined := 0
 	h := &vectorHeap{higherBest: vx.DistanceFunction == "DOT_PRODUCT"}
 	hashAttr := ""
 	for _, e := range vx.SearchSchema {
@@ -472,11 +477,11 @@ func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []
 	lo, hi := tableBounds(t.ID)
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		keys, err := n.scanKeys(lo, hi, 256)
 		if err != nil {
-			return nil, fmt.Errorf("store: vector search of %s: %w", t.Name, err)
+			return nil, 0, fmt.Errorf("store: vector search of %s: %w", t.Name, err)
 		}
 		if len(keys) == 0 {
 			break
@@ -484,7 +489,7 @@ func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []
 		for _, key := range keys {
 			it, _, found, err := n.getItem(key)
 			if err != nil {
-				return nil, fmt.Errorf("store: vector search of %s: %w", t.Name, err)
+				return nil, 0, fmt.Errorf("store: vector search of %s: %w", t.Name, err)
 			}
 			if !found {
 				continue
@@ -499,6 +504,7 @@ func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []
 			if !ok {
 				continue
 			}
+			examined++
 			hit := vectorHit{it, vx.score(q, vec)}
 			if h.Len() < k {
 				heap.Push(h, hit)
@@ -513,7 +519,7 @@ func (n *Node) vectorSearch(ctx context.Context, t *Table, vx *VectorIndex, q []
 	for i := len(out) - 1; i >= 0; i-- {
 		out[i] = heap.Pop(h).(vectorHit)
 	}
-	return out, nil
+	return out, examined, nil
 }
 
 func better(a, b float32, higherBest bool) bool {

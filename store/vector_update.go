@@ -8,8 +8,9 @@ import (
 )
 
 // UpdateTable VectorIndexUpdates: one Create or Delete per call, alone in
-// its request. A created index is ACTIVE at once: the search reads the
-// table itself (vector.go), so there is nothing to backfill.
+// its request. A created index is CREATING with Backfilling true until the
+// vector indexer has built its graph from the table's items
+// (vector_ann.go); then ACTIVE.
 
 // vectorIndexUpdateIn is one VectorIndexUpdates member.
 type vectorIndexUpdateIn struct {
@@ -107,6 +108,11 @@ func (n *Node) updateVectorIndexes(in *updateTableIn) ([]byte, error) {
 	}
 	if err := n.cat.update(&nt); err != nil {
 		return nil, err
+	}
+	if u.Create != nil {
+		n.vec.expectBackfill(&nt, nt.Desc.VectorIndexes[len(nt.Desc.VectorIndexes)-1])
+	} else {
+		n.vec.notify()
 	}
 	return n.tableDescriptionJSON("TableDescription", &nt)
 }
