@@ -111,8 +111,8 @@ func (r Returning) String() string {
 // Statement is a parsed statement.
 type Statement struct {
 	Kind Kind
-	// Table is the table name; Index the index name of a SELECT on
-	// "table"."index" ("" for the table itself).
+	// Table is the table name; Index the index name of a SELECT, UPDATE
+	// or DELETE on "table"."index" ("" for the table itself).
 	Table, Index string
 	TablePos     Pos
 	// Projection lists the selected paths; nil for SELECT *.

@@ -113,7 +113,7 @@ func (p *parser) statement() *Statement {
 		}
 		p.next()
 		st := &Statement{Kind: Insert}
-		p.dmlTarget(st)
+		p.dmlTarget(st, false)
 		if !p.tok().isKw("value") {
 			if p.tok().kw {
 				p.fail(msgUnexpectedKw)
@@ -129,7 +129,7 @@ func (p *parser) statement() *Statement {
 	case t.isKw("update"):
 		p.next()
 		st := &Statement{Kind: Update}
-		p.dmlTarget(st)
+		p.dmlTarget(st, true)
 		p.noAlias()
 		p.dmlOps(st)
 		if p.tok().isKw("where") {
@@ -145,7 +145,7 @@ func (p *parser) statement() *Statement {
 		}
 		p.next()
 		st := &Statement{Kind: Delete}
-		p.dmlTarget(st)
+		p.dmlTarget(st, true)
 		p.noAlias()
 		if p.tok().isKw("where") {
 			p.next()
@@ -157,7 +157,7 @@ func (p *parser) statement() *Statement {
 		// The FROM-first form of UPDATE: FROM t [WHERE c] SET …
 		p.next()
 		st := &Statement{Kind: Update}
-		p.dmlTarget(st)
+		p.dmlTarget(st, true)
 		p.noAlias()
 		if p.tok().isKw("where") {
 			p.next()
@@ -281,14 +281,21 @@ func (p *parser) noAlias() {
 	}
 }
 
-// dmlTarget parses the table of an INSERT, UPDATE or DELETE.
-func (p *parser) dmlTarget(st *Statement) {
+// dmlTarget parses the table of an INSERT, UPDATE or DELETE. UPDATE and
+// DELETE take an index qualifier ("t"."i") grammatically and are refused
+// later, semantically; on INSERT it is a parse error (DynamoDB, PS
+// executeStatementIndex "write statements reject the qualifier").
+func (p *parser) dmlTarget(st *Statement, indexOK bool) {
 	t := p.tok()
 	if !isName(t) {
 		p.fail(msgExpectedPath)
 	}
 	p.next()
 	st.Table, st.TablePos = t.text, t.pos
+	if indexOK && p.tok().is(".") && isName(p.peek(1)) {
+		p.next()
+		st.Index = p.next().text
+	}
 	if p.tok().is(".") || p.tok().is("[") {
 		p.reject(msgDMLFrom)
 	}

@@ -154,6 +154,12 @@ func (n *Node) pqlSelect(ctx context.Context, pl *pqlPlan, stmt string, next *st
 	if err != nil {
 		return nil, err
 	}
+	// A global index cannot reach outside its projection: the columns it
+	// does not project are refused as Query refuses them, in statement
+	// order (DynamoDB, PS executeStatementIndex).
+	if err := tg.checkAllAttributes(nil, pl.paths); err != nil {
+		return nil, err
+	}
 	hash := pqlStatementHash(stmt)
 	part := 0
 	var esk ddb.Item

@@ -269,6 +269,11 @@ func (pl *pqlPlan) compileKeyed(b *partiql.Builder) error {
 	if st.Kind == partiql.Exists && st.Index != "" {
 		return ddb.Validation(pqlMsgTxnIndexWrite)
 	}
+	if st.Index != "" {
+		// UPDATE and DELETE through "table"."index" (PS
+		// executeStatementIndex: refused semantically, unlike INSERT).
+		return ddb.Validation(pqlMsgIndexOp)
+	}
 	key, rest, ok, err := pqlKeyOf(t, partiql.Conjuncts(st.Where), b.Params)
 	if err != nil {
 		return err
