@@ -260,6 +260,8 @@ func opBatchGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, er
 	o.b = append(o.b, '{')
 	total := 0
 	unprocessed := make([][]int, len(tables)) // indexes of unprocessed keys per table
+	throttled, keys := 0, 0
+	var throttle error
 	for ti, bt := range tables {
 		if ti > 0 {
 			o.b = append(o.b, ',')
@@ -269,16 +271,29 @@ func opBatchGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, er
 		first := true
 		units := 0.0
 		for ki, key := range bt.keys {
+			// Keys over the table's capacity are left unprocessed; all of
+			// them over it fail the call (capacity.go).
+			if err := n.capAdmitRead(bt.t, "", key); err != nil {
+				unprocessed[ti] = append(unprocessed[ti], ki)
+				throttled, throttle = throttled+1, err
+				continue
+			}
+			before := units
 			fits, err := n.batchGetOne(&o.b, key, bt, &first, &units, &total)
 			if err != nil {
 				return nil, err
 			}
+			n.capChargeRead(bt.t, "", key, units-before)
 			if !fits {
 				unprocessed[ti] = append(unprocessed[ti], ki)
 			}
 		}
 		o.b = append(o.b, ']')
 		caps.add(bt.name, units, 1, nil)
+		keys += len(bt.keys)
+	}
+	if throttled > 0 && throttled == keys && n.capRefuseBatch(tables[0].t) {
+		return nil, throttle
 	}
 	o.b = append(o.b, '}')
 	o.field("UnprocessedKeys")

@@ -223,13 +223,24 @@ func opBatchWriteItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, 
 	if len(targets) > 0 {
 		err = n.mutateMany(targets, false, CauseBatchWrite, func(cur []multiState) ([]mutation, error) {
 			ms := make([]mutation, len(ops))
+			throttled := 0
+			var throttle error
 			for i, op := range ops {
 				op.old, op.oldSize = cur[i].item, cur[i].size
+				// Items over the tables' capacity are left unprocessed;
+				// all of them over it fail the call (capacity.go).
+				if err := n.capWrite(op.table.t, op.key, itemWriteUnits(op.oldSize, op.size), op.table.t.itemIndexCosts(op.old, op.item), false); err != nil {
+					op.skipped, throttled, throttle = true, throttled+1, err
+					continue
+				}
 				if op.item != nil {
 					ms[i] = mutation{put: op.item, putSize: op.size}
 				} else {
 					ms[i] = mutation{del: true}
 				}
+			}
+			if throttled == len(ops) && len(ops) == len(targets) && n.capRefuseBatch(ops[0].table.t) {
+				return nil, throttle
 			}
 			return ms, nil
 		})

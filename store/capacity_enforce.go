@@ -59,6 +59,15 @@ const (
 	msgThrottledOnDemand = "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index " +
 		"so please try again shortly. If exceptions persist, check if you have a hot key: " +
 		"https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html"
+	msgThrottledOnDemandIndex = "Throughput exceeds the current capacity for one or more global secondary indexes. " +
+		"DynamoDB is automatically scaling your index so please try again shortly."
+)
+
+// Cancellation reason codes of a throttled transaction item: provisioned
+// tables and GSIs, on-demand ones.
+const (
+	txCodeProvisioned = "ProvisionedThroughputExceeded"
+	txCodeThrottling  = "ThrottlingError"
 )
 
 // nsAvailability is the __type namespace of ThrottlingException.
@@ -286,7 +295,11 @@ func capThrottle(onDemand, index bool, reason, resource string) *ddb.Error {
 	reasons := append(append(append(append([]byte(`[{"reason":`), ddb.AppendString(nil, reason)...), `,"resource":`...),
 		ddb.AppendString(nil, resource)...), "}]"...)
 	if onDemand {
-		return &ddb.Error{Status: 400, Type: nsAvailability + "ThrottlingException", Message: msgThrottledOnDemand,
+		msg := msgThrottledOnDemand
+		if index {
+			msg = msgThrottledOnDemandIndex
+		}
+		return &ddb.Error{Status: 400, Type: nsAvailability + "ThrottlingException", Message: msg,
 			Extra: []ddb.Field{{Name: "throttlingReasons", JSON: reasons}}}
 	}
 	msg := msgThrottledTable
@@ -450,4 +463,109 @@ func (n *Node) capDebitWrite(t *Table, cfg *capConfig, key []byte, units float64
 	if p := cfg.part(key); p != nil {
 		p.write.take(now, units+local)
 	}
+}
+
+// capIndex is the GSI a Query or Scan page reads ("" for the table or a
+// local index, which read the table's capacity).
+func (p *qsPage) capIndex() string {
+	if p.tg.ix != nil && p.tg.global {
+		return p.tg.ix.IndexName
+	}
+	return ""
+}
+
+// capCharge counts (and debits) what a Query or Scan page consumed, as
+// appendCapacity reports it: the bytes read summed and rounded up once.
+func (p *qsPage) capCharge(readBytes, baseBytes int) {
+	t := p.tg.t
+	switch {
+	case p.tg.ix == nil:
+		p.n.capChargeRead(t, "", p.part, qsUnits(readBytes, true, p.consistent))
+	case p.tg.global:
+		p.n.capChargeRead(t, p.tg.ix.IndexName, nil, qsUnits(readBytes, true, p.consistent))
+	default:
+		p.n.capChargeRead(t, "", nil, qsUnits(readBytes, true, p.consistent)+qsUnits(baseBytes, false, p.consistent))
+	}
+}
+
+// capRefuseBatch counts a batch call whose every item was throttled as a
+// throttled request of t (its first table): DynamoDB then fails the whole
+// call with the throttling error. It reports true.
+func (n *Node) capRefuseBatch(t *Table) bool {
+	t.capacity().throttled.Add(1)
+	return true
+}
+
+// capTxReason turns a throttling error into the cancellation reason of a
+// transaction item.
+func capTxReason(err error) txReason {
+	e, _ := ddb.AsError(err)
+	if e.Name() == "ThrottlingException" {
+		return txReason{code: txCodeThrottling, msg: e.Message}
+	}
+	return txReason{code: txCodeProvisioned, msg: e.Message}
+}
+
+// capTxWrite admits the actions of a transaction (all of them, before
+// anything is written) and charges them twice their units, as
+// ReturnConsumedCapacity reports them; a throttled action cancels the
+// transaction with its reason.
+func (n *Node) capTxWrite(actions []*txAction, reasons []txReason) error {
+	throttled := false
+	for i, act := range actions {
+		cfg := n.capConf(act.t)
+		if !cfg.enforce {
+			continue
+		}
+		if err := n.capAdmitWrite(act.t, cfg, act.ekey, txIndexCosts(act)); err != nil {
+			reasons[i] = capTxReason(err)
+			if !throttled {
+				act.t.capacity().throttled.Add(1)
+			}
+			throttled = true
+		}
+	}
+	if throttled {
+		return txCanceled(reasons)
+	}
+	for _, act := range actions {
+		units := itemWriteUnits(act.oldSize, act.newSize)
+		if act.kind == txCheck {
+			units = itemWriteUnits(act.oldSize, 0)
+		}
+		idx := txIndexCosts(act)
+		for i := range idx {
+			idx[i].units *= txFactor
+		}
+		n.capDebitWrite(act.t, n.capConf(act.t), act.ekey, txFactor*units, idx)
+	}
+	return nil
+}
+
+// txIndexCosts are the index costs of a transaction action (none for a
+// ConditionCheck).
+func txIndexCosts(act *txAction) []itemIndexCost {
+	if act.kind == txCheck {
+		return nil
+	}
+	return act.t.itemIndexCosts(act.old, act.new)
+}
+
+// capTxAdmitReads admits the reads of a TransactGetItems; a throttled one
+// cancels the transaction with its reason.
+func (n *Node) capTxAdmitReads(gets []*txGet, reasons []txReason) error {
+	throttled := false
+	for i, g := range gets {
+		if err := n.capAdmitRead(g.t, "", g.ekey); err != nil {
+			reasons[i] = capTxReason(err)
+			if !throttled {
+				g.t.capacity().throttled.Add(1)
+			}
+			throttled = true
+		}
+	}
+	if throttled {
+		return txCanceled(reasons)
+	}
+	return nil
 }

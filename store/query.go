@@ -296,6 +296,9 @@ func opQuery(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) {
 
 	p := qsNewPage(ctx, n, tg, in.Select, r.paths, r.filter, r.filterHead, r.consistent, in.ReturnConsumedCapacity, *in.TableName, in.Limit)
 	p.lo, p.hi = qsQueryBounds(prefix, rangeCond)
+	if tg.ix == nil {
+		p.part = prefix
+	}
 	p.reverse = in.ScanIndexForward != nil && !bool(*in.ScanIndexForward)
 	if r.esk != nil {
 		k := tg.engineKey(r.esk)

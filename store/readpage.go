@@ -424,10 +424,16 @@ type qsPage struct {
 	consistent         bool
 	capacity           *string
 	tableName          string
+	// part is the engine key prefix of the partition a Query of the
+	// table reads (its capacity limit applies); nil otherwise.
+	part []byte
 }
 
 // run reads the page and returns the response body.
 func (p *qsPage) run() ([]byte, error) {
+	if err := p.n.capRead(p.tg.t, p.capIndex(), p.part); err != nil {
+		return nil, err
+	}
 	var reader pebble.Reader = p.n.db
 	if p.fetchBase {
 		snap := p.n.db.NewSnapshot()
@@ -543,6 +549,7 @@ func (p *qsPage) run() ([]byte, error) {
 		out = append(out, `,"LastEvaluatedKey":`...)
 		out = ddb.AppendItem(out, lek)
 	}
+	p.capCharge(readBytes, baseBytes)
 	out = p.appendCapacity(out, readBytes, baseBytes)
 	return append(out, '}'), nil
 }

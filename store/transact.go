@@ -449,6 +449,9 @@ func (n *Node) txApply(actions []*txAction, reasons []txReason) error {
 		if failed {
 			return nil, txCanceled(reasons)
 		}
+		if err := n.capTxWrite(actions, reasons); err != nil {
+			return nil, err
+		}
 		return ms, nil
 	})
 	if ce, ok := err.(*conflictError); ok {

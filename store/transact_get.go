@@ -163,6 +163,9 @@ func opTransactGetItems(n *Node, ctx context.Context, req *wire.Request) ([]byte
 	if anyReason(reasons) {
 		return nil, txCanceled(reasons)
 	}
+	if err := n.capTxAdmitReads(gets, reasons); err != nil {
+		return nil, err
+	}
 	snap := n.db.NewSnapshot()
 	defer snap.Close()
 	var caps multiCapacity
@@ -178,6 +181,7 @@ func opTransactGetItems(n *Node, ctx context.Context, req *wire.Request) ([]byte
 			return nil, err
 		}
 		caps.add(*g.in.TableName, txFactor*itemReadUnits(size, found, true), 1, nil)
+		n.capChargeRead(g.t, "", g.ekey, txFactor*itemReadUnits(size, found, true))
 	}
 	o.b = append(o.b, ']')
 	caps.appendField(&o, in.ReturnConsumedCapacity, capRead)
