@@ -100,6 +100,11 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 		t.ciThrottled(r.in.Key.Item, err)
 		return nil, err
 	}
+	if r.consistent && t.strong() {
+		if err := n.strongSync(t, key); err != nil { // global_strong.go
+			return nil, err
+		}
+	}
 	if r.paths == nil {
 		return n.getItemWhole(t, key, r)
 	}

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/dynax/dynax/changefeed"
 	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
@@ -50,8 +52,9 @@ type replicaUpdateIn struct {
 	Create, Update, Delete, Disassociate *replicaActionIn
 }
 
-// parseReplicaUpdates validates the ReplicaUpdates of in.
-func parseReplicaUpdates(in *updateTableIn, self string) ([]replicaUpdateIn, error) {
+// parseReplicaUpdates validates the ReplicaUpdates of in; two allows two
+// creates or deletes (STRONG tables span three Regions).
+func parseReplicaUpdates(in *updateTableIn, self string, two bool) ([]replicaUpdateIn, error) {
 	if in.ProvisionedThroughput != nil || in.BillingMode != nil || in.StreamSpecification != nil ||
 		in.GlobalSecondaryIndexUpdates != nil || in.SSESpecification != nil || in.TableClass != nil ||
 		in.DeletionProtectionEnabled != nil || in.OnDemandThroughput != nil || in.WarmThroughput != nil ||
@@ -59,7 +62,7 @@ func parseReplicaUpdates(in *updateTableIn, self string) ([]replicaUpdateIn, err
 		return nil, ddb.Validation(msgReplicaOnly)
 	}
 	var c checker
-	if len(in.ReplicaUpdates) == 0 {
+	if len(in.ReplicaUpdates) == 0 && in.GlobalTableWitnessUpdates == nil {
 		c.fail("[]", "replicaUpdates", cLenMin1)
 		return nil, c.err()
 	}
@@ -95,7 +98,7 @@ func parseReplicaUpdates(in *updateTableIn, self string) ([]replicaUpdateIn, err
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if createsDeletes > 1 {
+	if createsDeletes > 1 && !(two && createsDeletes == 2) {
 		return nil, ddb.Validation(msgReplicaTooMany)
 	}
 	for _, u := range ups {
@@ -109,11 +112,55 @@ func parseReplicaUpdates(in *updateTableIn, self string) ([]replicaUpdateIn, err
 	return ups, nil
 }
 
-// updateReplicas runs an UpdateTable with ReplicaUpdates.
+// witnessUpdateIn is one element of GlobalTableWitnessUpdates.
+type witnessUpdateIn struct {
+	Create, Delete *struct{ RegionName *string }
+}
+
+// parseWitnessUpdates returns the Regions of the witness Creates and
+// Deletes of in.
+func parseWitnessUpdates(in *updateTableIn) (creates, deletes []string, err error) {
+	for i, raw := range in.GlobalTableWitnessUpdates {
+		var u witnessUpdateIn
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, nil, ddb.Serialization("Unable to parse GlobalTableWitnessUpdates: " + err.Error())
+		}
+		switch {
+		case u.Create != nil && u.Delete == nil && u.Create.RegionName != nil:
+			creates = append(creates, *u.Create.RegionName)
+		case u.Delete != nil && u.Create == nil && u.Delete.RegionName != nil:
+			deletes = append(deletes, *u.Delete.RegionName)
+		default:
+			// DynamoDB's text is not known (docs/global-tables.md).
+			return nil, nil, ddb.Validation(fmt.Sprintf(msgInvalid+"Exactly one of Create or Delete, with a RegionName, must be set in GlobalTableWitnessUpdates element %d", i+1))
+		}
+	}
+	return creates, deletes, nil
+}
+
+// updateReplicas runs an UpdateTable with ReplicaUpdates (or
+// GlobalTableWitnessUpdates).
 func (n *Node) updateReplicas(ctx context.Context, in *updateTableIn) ([]byte, error) {
-	ups, err := parseReplicaUpdates(in, n.rep.self)
+	wCreates, wDeletes, err := parseWitnessUpdates(in)
 	if err != nil {
 		return nil, err
+	}
+	strongReq := in.MultiRegionConsistency != nil && *in.MultiRegionConsistency == consistencyStrong
+	cur, _ := n.cat.get(n.resolveTableName(*in.TableName))
+	strongTable := cur != nil && cur.strong()
+	ups, err := parseReplicaUpdates(in, n.rep.self, strongReq || strongTable)
+	if err != nil {
+		return nil, err
+	}
+	if len(wCreates) > 0 && !strongReq {
+		return nil, ddb.Validation(msgMRSCWitnessEventual)
+	}
+	if strongReq || strongTable || len(wDeletes) > 0 {
+		out, err := n.updateStrong(ctx, in, ups, wCreates, wDeletes)
+		if err != nil {
+			return nil, err
+		}
+		return n.tableDescriptionJSON("TableDescription", out)
 	}
 	var out *Table
 	for _, u := range ups {
@@ -172,8 +219,9 @@ func (rs *ReplicaState) overrides(a *replicaActionIn) {
 
 // createReplicaBody is the body of CreateReplica.
 type createReplicaBody struct {
-	Create   createTableIn
-	Replicas []ReplicaState
+	Create      createTableIn
+	Replicas    []ReplicaState
+	Consistency string `json:",omitempty"`
 }
 
 func (n *Node) createReplica(ctx context.Context, in *updateTableIn, a *replicaActionIn) (*Table, error) {
@@ -182,10 +230,6 @@ func (n *Node) createReplica(ctx context.Context, in *updateTableIn, a *replicaA
 	t, err := n.activeTable(*in.TableName)
 	if err == nil && len(t.Desc.Replicas) > 0 && in.MultiRegionConsistency != nil {
 		err = ddb.Validation(msgMRCExisting)
-	}
-	if err == nil && in.MultiRegionConsistency != nil && *in.MultiRegionConsistency == "STRONG" {
-		// Not built yet (docs/global-tables.md).
-		err = ddb.Validation(msgInvalid + "MultiRegionConsistency STRONG is not supported by dynax yet")
 	}
 	if err == nil && !t.PayPerRequest() {
 		err = ddb.Validation(msgReplicaCapacity)
@@ -277,6 +321,9 @@ func (n *Node) setReplicas(t *Table, edit func(d *TableExtra)) (*Table, error) {
 	edit(&nt.Desc)
 	if len(nt.Desc.Replicas) == 1 && nt.Desc.Replicas[0].Region == n.rep.self {
 		nt.Desc.Replicas = nil // the last replica gone: a regional table again
+	}
+	if len(nt.Desc.Replicas) == 0 {
+		nt.Desc.Consistency = ""
 	}
 	if err := n.cat.update(&nt); err != nil {
 		return nil, err
@@ -478,6 +525,164 @@ func (n *Node) leaveGroup(t *Table) {
 	}()
 }
 
+// updateStrong runs the ReplicaUpdates and GlobalTableWitnessUpdates of a
+// STRONG table: its creation (two replica Creates, or one and a witness)
+// or its deletion (two Deletes, or one and the witness's).
+func (n *Node) updateStrong(ctx context.Context, in *updateTableIn, ups []replicaUpdateIn, wCreates, wDeletes []string) (*Table, error) {
+	var creates, deletes []string
+	for _, u := range ups {
+		switch {
+		case u.Create != nil:
+			creates = append(creates, *u.Create.RegionName)
+		case u.Delete != nil:
+			deletes = append(deletes, *u.Delete.RegionName)
+		}
+	}
+	controlMu.Lock()
+	t, err := n.activeTable(*in.TableName)
+	controlMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if t.strong() {
+		switch {
+		case in.MultiRegionConsistency != nil:
+			return nil, ddb.Validation(msgMRCExisting)
+		case len(creates) > 0 || len(wCreates) > 0:
+			return nil, ddb.Validation(msgMRSCAddReplica)
+		case len(deletes)+len(wDeletes) != 2:
+			if len(deletes) > 0 {
+				return nil, ddb.Validation(msgMRSCDeleteOne)
+			}
+			return nil, ddb.Validation(msgMRSCThree)
+		}
+		return n.deleteStrong(ctx, t, append(deletes, wDeletes...))
+	}
+	if len(wDeletes) > 0 || len(deletes) > 0 {
+		// DynamoDB's text is not known (docs/global-tables.md).
+		return nil, ddb.Validation(msgInvalid + "Table " + t.Name + " has no witness")
+	}
+	if len(t.Desc.Replicas) > 0 {
+		return nil, ddb.Validation(msgMRCExisting)
+	}
+	if len(creates)+len(wCreates) != 2 || len(creates) == 0 {
+		return nil, ddb.Validation(msgMRSCThree)
+	}
+	switch {
+	case !t.PayPerRequest():
+		return nil, ddb.Validation(msgReplicaCapacity)
+	case len(t.Desc.LocalIndexes) > 0:
+		return nil, ddb.Validation(msgMRSCLocalIdx)
+	case t.Desc.TTL != nil && t.Desc.TTL.Enabled:
+		return nil, ddb.Validation(msgMRSCTTL)
+	}
+	empty, err := n.tableEmpty(t)
+	if err != nil {
+		return nil, err
+	}
+	if !empty {
+		return nil, ddb.Validation(msgMRSCEmpty)
+	}
+	members := append(slices.Clone(creates), wCreates...)
+	replicas := []ReplicaState{{Region: n.rep.self, Status: replicaActive}}
+	for i, r := range members {
+		if r == n.rep.self || slices.Contains(members[:i], r) {
+			return nil, ddb.Validation(msgReplicaLocal)
+		}
+		if _, err := n.peer(r); err != nil {
+			return nil, err
+		}
+		rs := ReplicaState{Region: r, Status: replicaActive, Witness: slices.Contains(wCreates, r)}
+		for _, u := range ups {
+			if u.Create != nil && *u.Create.RegionName == r {
+				rs.overrides(u.Create)
+			}
+		}
+		replicas = append(replicas, rs)
+	}
+	var created []*peerLink
+	fail := func(err error) (*Table, error) {
+		body, _ := json.Marshal(setReplicasBody{TableName: t.Name})
+		for _, p := range created {
+			if _, derr := n.rep.call(ctx, p, opDropReplica, body); derr != nil {
+				n.log.Warn("global tables: undo a STRONG replica", "peer", p.region, "table", t.Name, "err", derr)
+			}
+		}
+		return nil, err
+	}
+	for _, rs := range replicas[1:] {
+		p, _ := n.peer(rs.Region)
+		create := replicaCreateIn(t, rs)
+		create.StreamSpecification = nil // MRSC replicas get no stream by default
+		if s := t.Desc.Stream; s != nil && s.Enabled {
+			create.StreamSpecification = &streamSpecIn{StreamEnabled: ptrTo(true), StreamViewType: ptrTo(s.ViewType)}
+		}
+		body, err := json.Marshal(createReplicaBody{Create: create, Replicas: replicas, Consistency: consistencyStrong})
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := n.rep.call(ctx, p, opCreateReplica, body); err != nil {
+			n.log.Warn("global tables: peer refused or missed CreateReplica", "peer", rs.Region, "table", t.Name, "err", err)
+			return fail(ddb.Validation("Failed to create a the new replica of table with name: '" + t.Name + "' because one or more replicas already existed as tables."))
+		}
+		created = append(created, p)
+	}
+	nt, err := n.setReplicas(t, func(d *TableExtra) {
+		d.Replicas = replicas
+		d.Consistency = consistencyStrong
+	})
+	if err != nil {
+		return fail(err)
+	}
+	n.log.Info("global tables: STRONG table created", "table", t.Name, "members", members)
+	return nt, nil
+}
+
+// deleteStrong removes two members of a STRONG table, which leaves this
+// Region's table a regional one.
+func (n *Node) deleteStrong(ctx context.Context, t *Table, regions []string) (*Table, error) {
+	for _, r := range regions {
+		if rs := t.replica(r); rs == nil || r == n.rep.self {
+			return nil, ddb.Validation(msgInvalid + "Table " + t.Name + " has no replica in region " + r)
+		}
+	}
+	body, _ := json.Marshal(setReplicasBody{TableName: t.Name})
+	for _, r := range regions {
+		p, err := n.peer(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := n.rep.call(ctx, p, opDropReplica, body); err != nil {
+			if e, ok := peerError(err); ok {
+				return nil, e
+			}
+			return nil, ddb.Validation(msgInvalid + "Replica in region " + r + " cannot be reached: " + err.Error())
+		}
+	}
+	shown := *t
+	shown.Desc = t.Desc.clone()
+	for i := range shown.Desc.Replicas {
+		if slices.Contains(regions, shown.Desc.Replicas[i].Region) {
+			shown.Desc.Replicas[i].Status = replicaDeleting
+		}
+	}
+	if _, err := n.setReplicas(t, func(d *TableExtra) { d.Replicas = nil }); err != nil {
+		return nil, err
+	}
+	return &shown, nil
+}
+
+// tableEmpty reports whether t holds no item.
+func (n *Node) tableEmpty(t *Table) (bool, error) {
+	lo, hi := tableBounds(t.ID)
+	it, err := n.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	return !it.First(), it.Error()
+}
+
 // ---------------------------------------------------------------------------
 // The peer side.
 
@@ -491,6 +696,9 @@ func opCreateReplicaFn(n *Node, ctx context.Context, src string, body []byte) ([
 		return nil, err
 	}
 	t.Desc.Replicas = in.Replicas
+	if in.Consistency == consistencyStrong {
+		t.Desc.Consistency = consistencyStrong
+	}
 	controlMu.Lock()
 	defer controlMu.Unlock()
 	created, err := n.cat.create(t)

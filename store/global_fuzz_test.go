@@ -45,6 +45,13 @@ func FuzzGlobalRequests(f *testing.F) {
 		{"SetReplicas", peer(`{"TableName":"fzz","Replicas":[{"region":"us-east-1","status":"ACTIVE"},{"region":"us-west-2","status":"ACTIVE"}]}`)},
 		{"CreateReplica", peer(`{"Create":{"TableName":"fzz2","BillingMode":"PAY_PER_REQUEST","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]},"Replicas":[]}`)},
 		{"DropReplica", peer(`{"TableName":"fzz2"}`)},
+		{"UpdateTable", `{"TableName":"fzz","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}},{"Create":{"RegionName":"eu-west-1"}}],"MultiRegionConsistency":"STRONG"}`},
+		{"UpdateTable", `{"TableName":"fzz","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}],"GlobalTableWitnessUpdates":[{"Create":{"RegionName":"eu-west-1"}}],"MultiRegionConsistency":"STRONG"}`},
+		{"UpdateTable", `{"TableName":"fzz","GlobalTableWitnessUpdates":[{"Delete":{"RegionName":"eu-west-1"}},{}]}`},
+		{"StrongPrepare", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE=","Stamp":5,"LocalStamp":0,"LocalOrigin":""}`)},
+		{"StrongRead", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE="}`)},
+		{"StrongAbort", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE="}`)},
+		{"StrongCommit", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE=","Stamp":7,"Origin":"us-west-2","Cause":"PutItem","Item":{"pk":{"S":"a"}}}`)},
 	}
 	for _, s := range seeds {
 		f.Add(s.op, []byte(s.body))
@@ -55,7 +62,7 @@ func FuzzGlobalRequests(f *testing.F) {
 		case "UpdateTable", "CreateGlobalTable", "UpdateGlobalTable", "DescribeGlobalTable", "DescribeGlobalTableSettings",
 			"UpdateGlobalTableSettings", "ListGlobalTables":
 			prefix = wire.PrefixDynamoDB
-		case opApplyChanges, opSetReplicas, opCreateReplica, opDropReplica:
+		case opApplyChanges, opSetReplicas, opCreateReplica, opDropReplica, opStrongPrepare, opStrongRead, opStrongAbort, opStrongCommit:
 			prefix = wire.PrefixFeed
 		default:
 			return

@@ -410,7 +410,7 @@ func itemLegacyCondition(expected map[string]*itemExpected, op *string) (expr.Co
 // ResourceNotFoundException, as for DynamoDB's item operations.
 func (n *Node) itemTable(name string) (*Table, error) {
 	t, ok := n.cat.get(n.resolveTableName(name))
-	if !ok || (t.Status != "ACTIVE" && t.Status != "UPDATING") {
+	if !ok || (t.Status != "ACTIVE" && t.Status != "UPDATING") || n.isWitness(t) {
 		return nil, ddb.ResourceNotFound(itemMsgNotFound)
 	}
 	return t, nil

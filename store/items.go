@@ -240,7 +240,10 @@ type mutation struct {
 // record. old is nil when the item does not exist. An error from fn aborts
 // without writing.
 func (n *Node) mutate(t *Table, key []byte, cause Cause, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
-	return n.mutateItem(t, key, cause, true, fn)
+	if t.strong() {
+		return n.strongMutate(t, key, cause, true, fn) // global_strong.go
+	}
+	return n.mutateItem(t, key, cause, true, 0, fn)
 }
 
 // mutateBlind is mutate for writes that never look at the current item (no
@@ -248,10 +251,15 @@ func (n *Node) mutate(t *Table, key []byte, cause Cause, fn func(old ddb.Item, o
 // if an index or TTL of the table needs the old image. fn receives a nil
 // item even when one exists.
 func (n *Node) mutateBlind(t *Table, key []byte, cause Cause, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
-	return n.mutateItem(t, key, cause, false, fn)
+	if t.strong() {
+		return n.strongMutate(t, key, cause, false, fn)
+	}
+	return n.mutateItem(t, key, cause, false, 0, fn)
 }
 
-func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
+// mutateItem is mutate; stamp, when not 0, is the version a STRONG write
+// was granted (global_strong.go).
+func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, stamp int64, fn func(old ddb.Item, oldSize int) (mutation, error)) error {
 	if n.marks.marked(key) {
 		return ddb.TransactionConflict(msgTxnOngoing)
 	}
@@ -281,7 +289,7 @@ func (n *Node) mutateItem(t *Table, key []byte, cause Cause, needOld bool, fn fu
 	}
 	var tk logTicket
 	if !unchanged(old, newStored, m.put) {
-		if tk, err = n.clog.append(b, cause, []itemChange{{lt: n.clog.table(t), old: old.stored, new: newStored, key: key}}); err != nil {
+		if tk, err = n.clog.append(b, cause, []itemChange{{lt: n.clog.table(t), old: old.stored, new: newStored, key: key, stamp: stamp}}); err != nil {
 			n.clog.done(tk, err)
 			return err
 		}

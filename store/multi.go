@@ -80,6 +80,12 @@ type multiState struct {
 // change records. fn returns one mutation per target (zero value:
 // unchanged). Targets must be distinct.
 func (n *Node) mutateMany(targets []multiTarget, txn bool, cause Cause, fn func(cur []multiState) ([]mutation, error)) error {
+	if anyStrong(targets) {
+		if txn {
+			return ddb.Validation(msgMRSCTxn)
+		}
+		return n.strongMany(targets, cause, fn) // global_strong.go
+	}
 	keys := make([][]byte, len(targets))
 	for i, tg := range targets {
 		keys[i] = tg.key

@@ -72,6 +72,9 @@ func accessDenied(msg string) error {
 // ReplicaState is one Region of a global table.
 type ReplicaState struct {
 	Region string `json:"region"`
+	// Witness marks the witness of a STRONG table (global_strong.go): it
+	// holds the data but serves no reads or writes.
+	Witness bool `json:"witness,omitempty"`
 	// Status is the ReplicaStatus: CREATING, ACTIVE, UPDATING, DELETING or
 	// CREATION_FAILED.
 	Status            string `json:"status"`
@@ -94,6 +97,11 @@ type replicaDescription struct {
 	OnDemandThroughputOverride    *maxReadOverride        `json:"OnDemandThroughputOverride,omitempty"`
 	ReplicaTableClassSummary      *tableClassSummary      `json:"ReplicaTableClassSummary,omitempty"`
 	GlobalSecondaryIndexes        []replicaIndexDescribed `json:"GlobalSecondaryIndexes,omitempty"`
+}
+
+type witnessDescription struct {
+	RegionName    string `json:"RegionName"`
+	WitnessStatus string `json:"WitnessStatus"`
 }
 
 type readUnitsOverride struct {
@@ -125,7 +133,15 @@ func (n *Node) describeReplicas(t *Table, d *tableDescription) {
 		return
 	}
 	d.GlobalTableVersion = GlobalTableVersion
+	d.MultiRegionConsistency = consistencyEventual
+	if t.Desc.Consistency != "" {
+		d.MultiRegionConsistency = t.Desc.Consistency
+	}
 	for _, r := range t.Desc.Replicas {
+		if r.Witness {
+			d.GlobalTableWitnesses = append(d.GlobalTableWitnesses, witnessDescription{RegionName: r.Region, WitnessStatus: r.Status})
+			continue
+		}
 		rd := replicaDescription{
 			RegionName:               r.Region,
 			ReplicaArn:               "arn:aws:dynamodb:" + r.Region + ":" + t.Account + ":table/" + t.Name,
@@ -204,6 +220,9 @@ func (n *Node) stampChange(b *pebble.Batch, buf []byte, start int, c itemChange,
 	stamp, origin := c.stamp, c.origin
 	if origin == "" {
 		stamp = nanos
+		if c.stamp != 0 {
+			stamp = c.stamp // the stamp a STRONG write's members granted
+		}
 		cur, _, ok, err := n.readVersion(c.lt.id, c.key)
 		if err != nil {
 			return buf, err
@@ -285,7 +304,13 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 	if stamp == 0 {
 		stamp = c.Time.UnixNano()
 	}
-	key := t.engineKey(pk, sk)
+	return n.applyVersioned(t, t.engineKey(pk, sk), put, stamp, origin, causeByName(c.Cause))
+}
+
+// applyVersioned puts put (nil: deletes) at key of t with version (stamp,
+// origin) if that version is above the item's, logging the change with
+// its origin. It does not sync: the caller syncs once for a batch.
+func (n *Node) applyVersioned(t *Table, key []byte, put ddb.Item, stamp int64, origin string, cause Cause) error {
 	if n.marks.marked(key) {
 		return ddb.TransactionConflict(msgTxnOngoing)
 	}
@@ -324,13 +349,11 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 	var tk logTicket
 	if changed && !unchanged(old, newStored, m.put) {
 		ch := itemChange{lt: n.clog.table(t), old: old.stored, new: newStored, origin: origin, stamp: stamp}
-		if tk, err = n.clog.append(b, causeByName(c.Cause), []itemChange{ch}); err != nil {
+		if tk, err = n.clog.append(b, cause, []itemChange{ch}); err != nil {
 			n.clog.done(tk, err)
 			return err
 		}
 	}
-	// Not synced here: ApplyChanges syncs the log once for the whole
-	// batch before it answers.
 	err = b.Commit(pebble.NoSync)
 	n.clog.done(tk, err)
 	if err != nil {
@@ -347,9 +370,10 @@ func (n *Node) applyReplicated(src string, c *changefeed.Change) error {
 
 // replicator ships the node's changes to its peer Regions.
 type replicator struct {
-	n     *Node
-	self  string
-	peers map[string]*peerLink
+	n      *Node
+	self   string
+	peers  map[string]*peerLink
+	strong strongState // STRONG tables (global_strong.go)
 }
 
 // peerLink is the connection to one peer Region.

@@ -76,6 +76,9 @@ type TableExtra struct {
 	// nil if it was never set. An InsightsState is never modified in
 	// place: changes store a new one.
 	Insights *InsightsState `json:"insights,omitempty"`
+	// Consistency is the MultiRegionConsistency of a global table: "" (or
+	// EVENTUAL) or STRONG (global_strong.go).
+	Consistency string `json:"mrc,omitempty"`
 }
 
 // filling reports whether t is being filled by a restore or an import: it
@@ -391,6 +394,8 @@ type tableDescription struct {
 	RestoreSummary         *restoreSummary            `json:"RestoreSummary,omitempty"`
 	GlobalTableVersion     string                     `json:"GlobalTableVersion,omitempty"`
 	Replicas               []replicaDescription       `json:"Replicas,omitempty"`
+	GlobalTableWitnesses   []witnessDescription       `json:"GlobalTableWitnesses,omitempty"`
+	MultiRegionConsistency string                     `json:"MultiRegionConsistency,omitempty"`
 	VectorIndexes          []vectorIndexDescription   `json:"VectorIndexes,omitempty"`
 }
 

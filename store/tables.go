@@ -68,7 +68,7 @@ func (n *Node) resolveTableName(name string) string {
 func (n *Node) lookupTable(name string) (*Table, error) {
 	resolved := n.resolveTableName(name)
 	t, ok := n.cat.get(resolved)
-	if !ok {
+	if !ok || n.isWitness(t) { // a witness is not the account's table
 		return nil, ddb.ResourceNotFound("Requested resource not found: Table: " + resolved + " not found")
 	}
 	return t, nil
@@ -222,6 +222,7 @@ type updateTableIn struct {
 	WarmThroughput              *WarmThroughput
 	ReplicaUpdates              []json.RawMessage
 	MultiRegionConsistency      *string
+	GlobalTableWitnessUpdates   []json.RawMessage
 	VectorIndexUpdates          []vectorIndexUpdateIn
 }
 

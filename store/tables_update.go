@@ -33,7 +33,7 @@ func opUpdateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	if msg := in.custom(); msg != "" {
 		return nil, ddb.Validation(msg)
 	}
-	if in.ReplicaUpdates != nil {
+	if in.ReplicaUpdates != nil || in.GlobalTableWitnessUpdates != nil {
 		return n.updateReplicas(ctx, &in)
 	}
 
@@ -136,7 +136,7 @@ func (in *updateTableIn) createsOrDeletesIndex() bool {
 func (in *updateTableIn) custom() string {
 	hasGSI := len(in.GlobalSecondaryIndexUpdates) > 0
 	if in.ProvisionedThroughput == nil && in.BillingMode == nil && in.StreamSpecification == nil && !hasGSI &&
-		in.SSESpecification == nil && in.ReplicaUpdates == nil && in.DeletionProtectionEnabled == nil &&
+		in.SSESpecification == nil && in.ReplicaUpdates == nil && in.GlobalTableWitnessUpdates == nil && in.DeletionProtectionEnabled == nil &&
 		in.OnDemandThroughput == nil && in.WarmThroughput == nil && in.TableClass == nil {
 		members := []string{"ProvisionedThroughput", "BillingMode", "UpdateStreamEnabled", "GlobalSecondaryIndexUpdates",
 			"SSESpecification", "ReplicaUpdates", "MultiAccountReplicaReady", "ReplicaTransitRoleArn", "MultiRegionConsistency",

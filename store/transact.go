@@ -291,6 +291,9 @@ func (n *Node) resolveTx(actions []*txAction) error {
 		if err != nil {
 			return err
 		}
+		if err := errStrongTxn(t); err != nil {
+			return err
+		}
 		act.t = t
 		var pk, sk ddb.Value
 		if act.kind == txPut {

@@ -113,6 +113,9 @@ func (n *Node) resolveTxGets(gets []*txGet) error {
 		if err != nil {
 			return err
 		}
+		if err := errStrongTxn(t); err != nil {
+			return err
+		}
 		g.t = t
 		pk, sk, err := t.keyValues(g.in.Key.Item, true)
 		if err == nil && t.ci != nil {

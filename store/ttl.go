@@ -194,6 +194,9 @@ func opUpdateTimeToLive(n *Node, ctx context.Context, req *wire.Request) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	if t.strong() && *spec.Enabled {
+		return nil, ddb.Validation(msgMRSCTTL) // global_strong.go
+	}
 	now := n.opts.Now()
 	switch st := t.ttlStatus(now, n.opts.CreateDelay); {
 	case st == "ENABLING" || st == "DISABLING":
