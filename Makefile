@@ -78,6 +78,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzIonItem -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzDataProtectionRequests -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzRequestTable -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzParsePolicy -fuzztime=30s ./auth
 	$(GO) test -run=NONE -fuzz=FuzzFastPath -fuzztime=30s ./auth

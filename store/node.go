@@ -112,6 +112,11 @@ type Options struct {
 	// least 16 bytes; every node of the group has the same). Required
 	// with Peers.
 	PeerSecret string
+	// DisableRequestMetrics turns off the per-request figures of
+	// Metrics (SuccessfulRequestLatency, UserErrors, SystemErrors,
+	// ConditionalCheckFailedRequests, TransactionConflict,
+	// ReturnedItemCount), for the cost benchmark. Default false: on.
+	DisableRequestMetrics bool
 	// Logger receives the node's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -202,6 +207,7 @@ type Node struct {
 	kds     *kinesisPumps
 	rep     *replicator    // global tables (replicate.go)
 	vec     *vectorIndexer // approximate vector indexes (vector_ann.go)
+	met     *nodeMetrics   // GET /metrics (metrics.go)
 
 	s3Once sync.Once
 	s3     *s3Store
@@ -265,6 +271,7 @@ func Open(opts Options) (*Node, error) {
 	n.clog.attachTables(n.cat.tables)
 	n.rep = startReplicator(n)
 	n.vec = startVectorIndexer(n)
+	n.met = newNodeMetrics(n)
 	if err := n.resumeRestores(); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("open store %q: resume restores: %w", opts.Dir, err)
@@ -393,6 +400,14 @@ func (n *Node) ServeDynamoDB(ctx context.Context, req *wire.Request) (out []byte
 	fn, ok := opsOf(req.Prefix)[req.Operation]
 	if !ok {
 		return nil, ddb.UnknownOperation()
+	}
+	if req.Prefix != wire.PrefixFeed && !n.met.off {
+		// Registered first, so it runs last and sees a recovered panic's
+		// error.
+		start := time.Now()
+		defer func() {
+			n.met.observe(opIndexes[req.Operation], req.Operation, req.Body, out, err, time.Since(start))
+		}()
 	}
 	defer func() {
 		if r := recover(); r != nil {

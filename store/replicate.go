@@ -620,12 +620,14 @@ type lagStats struct {
 	mu   sync.Mutex
 	ring [4096]time.Duration
 	n    int
+	sum  time.Duration // of every lag added, for the ReplicationLatency summary
 }
 
 func (l *lagStats) add(d time.Duration) {
 	l.mu.Lock()
 	l.ring[l.n%len(l.ring)] = d
 	l.n++
+	l.sum += d
 	l.mu.Unlock()
 }
 
@@ -646,6 +648,8 @@ type PeerReplication struct {
 	Shipped  int
 	P50, P99 time.Duration
 	Pending  int64
+	// Sum is the total lag of every change shipped (Shipped of them).
+	Sum time.Duration
 }
 
 // snapshot returns the count and a copy of the kept lags.
@@ -653,6 +657,13 @@ func (l *lagStats) snapshot() (int, []time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.n, slices.Clone(l.ring[:min(l.n, len(l.ring))])
+}
+
+// total returns the sum of every lag added.
+func (l *lagStats) total() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sum
 }
 
 func percentiles(xs []time.Duration) (p50, p99 time.Duration) {
@@ -671,7 +682,7 @@ func (n *Node) ReplicationStats() ReplicationStats {
 		cnt, xs := p.lag.snapshot()
 		all = append(all, xs...)
 		s.Shipped += cnt
-		pr := PeerReplication{Shipped: cnt, Pending: p.pending.Load()}
+		pr := PeerReplication{Shipped: cnt, Pending: p.pending.Load(), Sum: p.lag.total()}
 		pr.P50, pr.P99 = percentiles(xs)
 		s.Peers[k] = pr
 	}

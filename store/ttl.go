@@ -345,6 +345,7 @@ func (n *Node) expireDue() (int, error) {
 		for {
 			deleted, more, err := n.expireTableBatch(t, now)
 			total += deleted
+			n.met.ttlDeletedItems(name, deleted)
 			if err != nil {
 				return total, err
 			}

@@ -49,17 +49,15 @@ func mountConsole(c *console.Console, srv *fasthttp.Server) *fasthttp.Server {
 	return srv
 }
 
-// storeServer is the storage node's server for ws, with c mounted when
-// set, and the node's GET /contributor-insights (store.InsightsHandler).
-func storeServer(ws *wire.Server, c *console.Console) server {
-	h := ws.ServeFastHTTP
-	if node, ok := ws.Handler.(*store.Node); ok {
-		h = store.InsightsHandler(node, h)
-	}
+// storeServer is the storage node's server for ws: GET /metrics serves
+// node's metrics, GET /contributor-insights its hot keys
+// (store.InsightsHandler), c is mounted when set.
+func storeServer(ws *wire.Server, c *console.Console, node *store.Node) server {
+	h := store.InsightsHandler(node, ws.ServeFastHTTP)
 	if c != nil {
 		h = c.Mount(h)
 	}
-	return httpServer{ws.FastHTTP(h)}
+	return httpServer{ws.FastHTTP(withStoreMetrics(node, h))}
 }
 
 // httpServer is a fasthttp server that shuts down like wire.Server.

@@ -170,7 +170,7 @@ func serveRegions(f *storeFlags, list string, stderr io.Writer) (code int) {
 		nodes = append(nodes, node)
 		ws := wire.NewServer(node, rlog)
 		ws.Verifier = node.Verifier()
-		srv := ws.FastHTTP(withReplicationMetrics(node, store.InsightsHandler(node, ws.ServeFastHTTP)))
+		srv := ws.FastHTTP(withStoreMetrics(node, store.InsightsHandler(node, ws.ServeFastHTTP)))
 		srvs = append(srvs, srv)
 		ln := lns[i]
 		go func() { done <- srv.Serve(ln) }()
@@ -178,37 +178,4 @@ func serveRegions(f *storeFlags, list string, stderr io.Writer) (code int) {
 	}
 	slog.Info("dynax serve --regions: one storage node per Region; point an SDK at a Region's endpoint", "regions", strings.Join(regions, ","))
 	return waitAndStop(log, done, srvs...)
-}
-
-// withReplicationMetrics serves GET /metrics with the replication metrics
-// of node under CloudWatch's names (ReplicationLatency in milliseconds,
-// by ReceivingRegion and quantile, and PendingReplicationCount), and
-// everything else with h.
-func withReplicationMetrics(node *store.Node, h fasthttp.RequestHandler) fasthttp.RequestHandler {
-	return func(ctx *fasthttp.RequestCtx) {
-		if !ctx.IsGet() || string(ctx.Path()) != "/metrics" {
-			h(ctx)
-			return
-		}
-		st := node.ReplicationStats()
-		var b strings.Builder
-		b.WriteString("# HELP ReplicationLatency Milliseconds from a commit in this Region to the replica's acknowledgement (last 4096 changes).\n# TYPE ReplicationLatency summary\n")
-		regions := make([]string, 0, len(st.Peers))
-		for r := range st.Peers {
-			regions = append(regions, r)
-		}
-		slices.Sort(regions)
-		for _, r := range regions {
-			p := st.Peers[r]
-			fmt.Fprintf(&b, "ReplicationLatency{ReceivingRegion=%q,quantile=\"0.5\"} %g\n", r, float64(p.P50.Microseconds())/1000)
-			fmt.Fprintf(&b, "ReplicationLatency{ReceivingRegion=%q,quantile=\"0.99\"} %g\n", r, float64(p.P99.Microseconds())/1000)
-			fmt.Fprintf(&b, "ReplicationLatency_count{ReceivingRegion=%q} %d\n", r, p.Shipped)
-		}
-		b.WriteString("# HELP PendingReplicationCount Changes read for a replica and not yet acknowledged by it.\n# TYPE PendingReplicationCount gauge\n")
-		for _, r := range regions {
-			fmt.Fprintf(&b, "PendingReplicationCount{ReceivingRegion=%q} %d\n", r, st.Peers[r].Pending)
-		}
-		ctx.SetContentType("text/plain; version=0.0.4")
-		ctx.SetBodyString(b.String())
-	}
 }

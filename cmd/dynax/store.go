@@ -203,7 +203,7 @@ the proxy's Prometheus metrics.`, stderr)
 		ws := wire.NewServer(node, log)
 		ws.Verifier = node.Verifier()
 		ws.Audit = auditor
-		ssrv := storeServer(ws, cons)
+		ssrv := storeServer(ws, cons, node)
 		go func() { done <- ssrv.Serve(sln) }()
 		defer func() {
 			if err := ssrv.Shutdown(); err != nil {
@@ -295,14 +295,7 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		log.Error("console", "err", err)
 		return 1
 	}
-	srv := storeServer(ws, cons)
-	if len(f.global.peers) > 0 {
-		h := store.InsightsHandler(node, ws.ServeFastHTTP)
-		if cons != nil {
-			h = cons.Mount(h)
-		}
-		srv = httpServer{ws.FastHTTP(withReplicationMetrics(node, h))}
-	}
+	srv := storeServer(ws, cons, node)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)
