@@ -39,6 +39,14 @@ var (
 	descCacheMisses       = desc("PebbleBlockCacheMisses", "Block cache misses.")
 	descCacheSize         = desc("PebbleBlockCacheSizeBytes", "Bytes held by the block cache.")
 
+	descConsumedRead   = desc("ConsumedReadCapacityUnits", "Read capacity units consumed, as ReturnConsumedCapacity reports them, by table and GSI (GlobalSecondaryIndexName \"\": the table).", labelTable, labelIndex)
+	descConsumedWrite  = desc("ConsumedWriteCapacityUnits", "Write capacity units consumed, by table and GSI.", labelTable, labelIndex)
+	descProvRead       = desc("ProvisionedReadCapacityUnits", "Provisioned read capacity units, by table and GSI (absent on demand).", labelTable, labelIndex)
+	descProvWrite      = desc("ProvisionedWriteCapacityUnits", "Provisioned write capacity units, by table and GSI (absent on demand).", labelTable, labelIndex)
+	descReadThrottles  = desc("ReadThrottleEvents", "Reads throttled (requests or batch items), by table and GSI.", labelTable, labelIndex)
+	descWriteThrottles = desc("WriteThrottleEvents", "Writes throttled (requests or batch items), by table and GSI.", labelTable, labelIndex)
+	descThrottledReqs  = desc("ThrottledRequests", "Requests refused with a throttling error, by table.", labelTable)
+
 	descReplLatency = desc("ReplicationLatency", "Milliseconds from a commit in this Region to the replica's acknowledgement: quantiles over the last 4096 changes shipped to each Region, sum and count over all.", "ReceivingRegion")
 	descReplPending = desc("PendingReplicationCount", "Changes read for a replica and not yet acknowledged by it.", "ReceivingRegion")
 )
@@ -83,6 +91,30 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descCacheHits, float64(m.BlockCache.Hits))
 	counter(descCacheMisses, float64(m.BlockCache.Misses))
 	gauge(descCacheSize, float64(m.BlockCache.Size))
+}
+
+// capacityCollector reads the capacity figures (CapacityStats).
+type capacityCollector struct{ n *Node }
+
+func (capacityCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c capacityCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.n.CapacityStats() {
+		m := func(d *prometheus.Desc, t prometheus.ValueType, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, t, v, s.Table, s.Index)
+		}
+		m(descConsumedRead, prometheus.CounterValue, s.ConsumedRead)
+		m(descConsumedWrite, prometheus.CounterValue, s.ConsumedWrite)
+		if !s.OnDemand {
+			m(descProvRead, prometheus.GaugeValue, float64(s.ProvisionedRead))
+			m(descProvWrite, prometheus.GaugeValue, float64(s.ProvisionedWrite))
+		}
+		m(descReadThrottles, prometheus.CounterValue, float64(s.ReadThrottleEvents))
+		m(descWriteThrottles, prometheus.CounterValue, float64(s.WriteThrottleEvents))
+		if s.Index == "" {
+			ch <- prometheus.MustNewConstMetric(descThrottledReqs, prometheus.CounterValue, float64(s.ThrottledRequests), s.Table)
+		}
+	}
 }
 
 // replicationCollector reads the lag and backlog of each peer Region

@@ -13,11 +13,23 @@ import (
 	"github.com/dynax/dynax/internal/scrape"
 )
 
-// metricsTraffic creates table name (provisioned, with GSI "gsi1") and
-// drives SDK traffic at it: 5 puts, 1 failed conditional put, 4 gets, 1
-// query of 5 items and 3 user errors. It returns the capacity units the
-// answers reported (ReturnConsumedCapacity TOTAL).
-func metricsTraffic(t *testing.T, client *dynamodb.Client, name string) (reads, writes float64) {
+// consumed are capacity units by index ("": the table).
+type consumed map[string]float64
+
+func (c consumed) add(cc *types.ConsumedCapacity) {
+	if cc.Table != nil {
+		c[""] += aws.ToFloat64(cc.Table.CapacityUnits)
+	}
+	for name, g := range cc.GlobalSecondaryIndexes {
+		c[name] += aws.ToFloat64(g.CapacityUnits)
+	}
+}
+
+// metricsTable creates table name (provisioned 1000/1000, with GSI "gsi1"
+// at 7/8) and puts 5 items and gets 4 of them through the SDK. It
+// returns the capacity units the answers reported
+// (ReturnConsumedCapacity INDEXES).
+func metricsTable(t *testing.T, client *dynamodb.Client, name string) (reads, writes consumed) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -42,37 +54,46 @@ func metricsTraffic(t *testing.T, client *dynamodb.Client, name string) (reads, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := func(i int) map[string]types.AttributeValue {
-		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "p"}, "sk": &types.AttributeValueMemberN{Value: fmt.Sprint(i)}}
-	}
+	reads, writes = consumed{}, consumed{}
 	for i := range 5 {
-		item := key(i)
+		item := metricsKey(i)
 		item["g"] = &types.AttributeValueMemberS{Value: "x"}
-		out, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+		out, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
 		if err != nil {
 			t.Fatal(err)
 		}
-		writes += aws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
+		writes.add(out.ConsumedCapacity)
 	}
-	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: key(0), ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	for i := range 4 {
+		out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: metricsKey(i), ConsistentRead: aws.Bool(i%2 == 0), ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reads.add(out.ConsumedCapacity)
+	}
+	return reads, writes
+}
+
+func metricsKey(i int) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "p"}, "sk": &types.AttributeValueMemberN{Value: fmt.Sprint(i)}}
+}
+
+// metricsErrors drives 1 failed conditional put, 1 query of 5 items and
+// 3 user errors at table name (made by metricsTable).
+func metricsErrors(t *testing.T, client *dynamodb.Client, name string) {
+	t.Helper()
+	ctx := context.Background()
+	key := metricsKey
+	_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: key(0), ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
 		t.Fatalf("conditional put: %v, want ConditionalCheckFailedException", err)
 	}
-	for i := range 4 {
-		out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: key(i), ConsistentRead: aws.Bool(i%2 == 0), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
-		if err != nil {
-			t.Fatal(err)
-		}
-		reads += aws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
-	}
 	q, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), KeyConditionExpression: aws.String("pk = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "p"}},
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "p"}}})
 	if err != nil || q.Count != 5 {
 		t.Fatalf("query: %v, count %d", err, q.Count)
 	}
-	reads += aws.ToFloat64(q.ConsumedCapacity.CapacityUnits)
 	// User errors: two calls on a table that does not exist, one bad key.
 	for range 2 {
 		if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("no-such-table"), Key: key(0)}); err == nil {
@@ -82,20 +103,47 @@ func metricsTraffic(t *testing.T, client *dynamodb.Client, name string) (reads, 
 	if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "p"}}}); err == nil {
 		t.Fatal("GetItem with half a key succeeded")
 	}
-	return reads, writes
 }
 
 // TestStoreMetricsAfterSDKTraffic scrapes GET /metrics of a real `dynax
-// store` after SDK traffic: latency counts equal the successful requests,
-// errors are counted by kind, Query's items and the engine's syncs show.
+// store` after SDK traffic: consumed units match what the answers
+// reported, per table and GSI; latency counts equal the successful
+// requests; errors are counted by kind; Query's items and the engine's
+// syncs show.
 func TestStoreMetricsAfterSDKTraffic(t *testing.T) {
 	bin := buildBinary(t)
 	_, url := startStore(t, bin, t.TempDir())
 	client := sdkClient(url)
-	metricsTraffic(t, client, "metrics1")
-
+	reads, writes := metricsTable(t, client, "metrics1")
 	f, err := scrape.Get(nil, url+"/metrics")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if reads[""] == 0 || writes[""] == 0 || writes["gsi1"] == 0 {
+		t.Fatalf("answers reported reads %v, writes %v", reads, writes)
+	}
+	for _, ix := range []string{"", "gsi1"} {
+		l := scrape.Labels{"TableName": "metrics1", "GlobalSecondaryIndexName": ix}
+		if got := f.Sum("ConsumedReadCapacityUnits", l); got != reads[ix] {
+			t.Errorf("ConsumedReadCapacityUnits%v = %v, answers reported %v", l, got, reads[ix])
+		}
+		if got := f.Sum("ConsumedWriteCapacityUnits", l); got != writes[ix] {
+			t.Errorf("ConsumedWriteCapacityUnits%v = %v, answers reported %v", l, got, writes[ix])
+		}
+		pr, pw := map[string]float64{"": 1000, "gsi1": 7}[ix], map[string]float64{"": 1000, "gsi1": 8}[ix]
+		if got := f.Sum("ProvisionedReadCapacityUnits", l); got != pr {
+			t.Errorf("ProvisionedReadCapacityUnits%v = %v, want %v", l, got, pr)
+		}
+		if got := f.Sum("ProvisionedWriteCapacityUnits", l); got != pw {
+			t.Errorf("ProvisionedWriteCapacityUnits%v = %v, want %v", l, got, pw)
+		}
+		if !f.Has("ReadThrottleEvents") || !f.Has("WriteThrottleEvents") || !f.Has("ThrottledRequests") {
+			t.Error("throttle figures missing")
+		}
+	}
+
+	metricsErrors(t, client, "metrics1")
+	if f, err = scrape.Get(nil, url+"/metrics"); err != nil {
 		t.Fatal(err)
 	}
 	lat := func(op string) float64 {
