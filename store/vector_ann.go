@@ -559,9 +559,13 @@ func (n *Node) annSearch(ctx context.Context, t *Table, vx *VectorIndex, q []flo
 	var res []hnsw.Result
 	var st hnsw.Stats
 	live := len(ai.byKey)
+	efBase := vectorEfSearch
+	if vx.DistanceFunction == "DOT_PRODUCT" {
+		efBase *= 2 // the graph follows L2 proximity, not the dot product (hnsw.Graph.ldist)
+	}
 	switch {
 	case len(cs) == 0:
-		res, st = ai.g.Search(q, k, max(vectorEfSearch, k), nil)
+		res, st = ai.g.Search(q, k, max(efBase, k), nil)
 	default:
 		smallest := -1
 		for j, c := range cs {
@@ -590,8 +594,8 @@ func (n *Node) annSearch(ctx context.Context, t *Table, vx *VectorIndex, q []flo
 			}
 			res, st = ai.g.Exact(q, k, ids)
 		} else {
-			ef := max(vectorEfSearch, k) * live / max(len(p), 1)
-			res, st = ai.g.Search(q, k, min(max(ef, vectorEfSearch, k), vectorEfMax), match)
+			ef := max(efBase, k) * live / max(len(p), 1)
+			res, st = ai.g.Search(q, k, min(max(ef, efBase, k), vectorEfMax), match)
 		}
 	}
 	keys := make([]string, 0, len(res))

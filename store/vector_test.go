@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -194,7 +195,7 @@ func TestVectorIndexValidation(t *testing.T) {
 }
 
 // TestVectorIndexUpdates adds a vector index to a table holding items with
-// UpdateTable (searchable at once), refuses what DynamoDB refuses, and
+// UpdateTable (searchable once backfilled), refuses what DynamoDB refuses, and
 // deletes it.
 func TestVectorIndexUpdates(t *testing.T) {
 	ts := newTestServer(t)
@@ -231,9 +232,17 @@ func TestVectorIndexUpdates(t *testing.T) {
 	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("vup"), AttributeDefinitions: defs,
 		VectorIndexUpdates: []types.VectorIndexUpdate{{Create: create("vi1")}}})
 	wantErr(t, err, "ValidationException", "One or more parameter values were invalid: Duplicate index name: vi1")
-	out, err := c.SearchVectors(ctx, &dynamodb.SearchVectorsInput{TableName: aws.String("vup"), IndexName: aws.String("vi1"),
-		SearchVector: vecAV([]float32{1, 0}).(*types.AttributeValueMemberL).Value, TopK: aws.Int32(2),
-		SearchConditionExpression: aws.String("k = :k"), ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: "x"}}})
+	// Searchable once the backfill ends (TestVectorBackfill checks the
+	// refusal meanwhile).
+	var out *dynamodb.SearchVectorsOutput
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+		out, err = c.SearchVectors(ctx, &dynamodb.SearchVectorsInput{TableName: aws.String("vup"), IndexName: aws.String("vi1"),
+			SearchVector: vecAV([]float32{1, 0}).(*types.AttributeValueMemberL).Value, TopK: aws.Int32(2),
+			SearchConditionExpression: aws.String("k = :k"), ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: "x"}}})
+		if err == nil || !strings.Contains(err.Error(), "Cannot search backfilling") || time.Since(start) > 20*time.Second {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

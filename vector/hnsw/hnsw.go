@@ -76,6 +76,10 @@ type Graph struct {
 
 	vecs  []float32 // node i's vector is vecs[i*Dims:(i+1)*Dims]
 	links [][][]link
+	// inDeg counts the layer-0 links into each node: a link that is a
+	// node's only way in is never the one replaced, so no node becomes
+	// unreachable (outliers would, with plain nearest-first pruning).
+	inDeg []uint32
 	dead  []bool
 	nDead int
 	entry int32 // -1: empty
@@ -169,6 +173,19 @@ func (g *Graph) dist(q []float32, id uint32) float32 {
 	return l2(q, v)
 }
 
+// ldist is the distance that shapes the graph: the metric, but L2 for Dot.
+// Negative inner products are no distance (every node's "nearest" would be
+// the one of the largest norm, and links would all go to a few hubs); a
+// graph built by Euclidean proximity navigates to the largest dot products
+// as well, which is what searches (dist) then follow.
+func (g *Graph) ldist(q []float32, id uint32) float32 {
+	if g.opts.Metric == Dot {
+		d := g.opts.Dims
+		return l2(q, g.vecs[int(id)*d:int(id+1)*d])
+	}
+	return g.dist(q, id)
+}
+
 // Add inserts v (of length Dims) and returns its id.
 func (g *Graph) Add(v []float32) uint32 {
 	if len(v) != g.opts.Dims {
@@ -188,7 +205,7 @@ func (g *Graph) Add(v []float32) uint32 {
 	entry, top := g.entry, g.top
 	if entry >= 0 {
 		chosen = make([][]link, min(level, top)+1)
-		ep := []link{{uint32(entry), g.dist(q, uint32(entry))}}
+		ep := []link{{uint32(entry), g.ldist(q, uint32(entry))}}
 		for l := top; l > level; l-- {
 			ep = g.searchLayer(q, ep, 1, l, nil)
 		}
@@ -225,12 +242,9 @@ func (g *Graph) Add(v []float32) uint32 {
 				plans = append(plans, plan{int(nb.id), l, -1})
 				continue
 			}
-			far, occluded := 0, false
-			for i, o := range ls {
-				if o.d > ls[far].d {
-					far = i
-				}
-				if !occluded && o.d < nb.d && g.dist(q, o.id) < nb.d {
+			far, occluded := g.farthestSpare(ls, l), false
+			for _, o := range ls {
+				if !occluded && o.d < nb.d && g.ldist(q, o.id) < nb.d {
 					occluded = true
 				}
 			}
@@ -239,12 +253,29 @@ func (g *Graph) Add(v []float32) uint32 {
 			}
 		}
 	}
+	// Every node keeps at least one way in on layer 0: if every neighbour
+	// occluded the new node, the nearest links to it all the same.
+	if len(chosen) > 0 && len(chosen[0]) > 0 {
+		linked := false
+		for _, p := range plans {
+			linked = linked || p.level == 0
+		}
+		if !linked {
+			nb := chosen[0][0].id
+			far := -1
+			if ls := g.links[nb][0]; len(ls) >= g.m0 {
+				far = g.farthestSpare(ls, 0)
+			}
+			plans = append(plans, plan{int(nb), 0, far})
+		}
+	}
 	g.mu.RUnlock()
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.vecs = append(g.vecs, q...)
 	g.dead = append(g.dead, false)
+	g.inDeg = append(g.inDeg, 0)
 	own := make([][]link, level+1)
 	for l := range own {
 		max := g.opts.M
@@ -267,13 +298,40 @@ func (g *Graph) Add(v []float32) uint32 {
 		if p.drop < 0 {
 			g.links[p.nb][p.level] = append(g.links[p.nb][p.level], link{id, d})
 		} else {
+			if p.level == 0 {
+				g.inDeg[g.links[p.nb][0][p.drop].id]--
+			}
 			g.links[p.nb][p.level][p.drop] = link{id, d}
+		}
+		if p.level == 0 {
+			g.inDeg[id]++
+		}
+	}
+	if len(own) > 0 {
+		for _, o := range own[0] {
+			g.inDeg[o.id]++
 		}
 	}
 	if entry < 0 || level > top {
 		g.entry, g.top = int32(id), level
 	}
 	return id
+}
+
+// farthestSpare returns the index of the farthest link in ls that is not
+// its target's only way in on layer 0 (upper layers: the farthest), or -1:
+// the new link is then appended beyond the usual maximum.
+func (g *Graph) farthestSpare(ls []link, level int) int {
+	far := -1
+	for i, o := range ls {
+		if level == 0 && g.inDeg[o.id] <= 1 {
+			continue
+		}
+		if far < 0 || o.d > ls[far].d {
+			far = i
+		}
+	}
+	return far
 }
 
 // selectNeighbours picks up to max of cands (sorted nearest first) by the
@@ -294,7 +352,7 @@ func (g *Graph) selectNeighbours(cands []link, max int) []link {
 		cv := g.vecs[int(c.id)*d : int(c.id+1)*d]
 		keep := true
 		for _, o := range out {
-			if g.dist(cv, o.id) < c.d {
+			if g.ldist(cv, o.id) < c.d {
 				keep = false
 				break
 			}
@@ -358,10 +416,10 @@ func (g *Graph) Search(q []float32, k, ef int, accept func(uint32) bool) ([]Resu
 	ep := []link{{uint32(g.entry), g.dist(q, uint32(g.entry))}}
 	n := 1
 	for l := g.top; l > 0; l-- {
-		ep = g.searchLayerV(q, ep, 1, l, nil, vs, &n)
+		ep = g.searchLayerV(q, ep, 1, l, nil, vs, &n, g.dist)
 	}
 	ok := func(id uint32) bool { return !g.dead[id] && (accept == nil || accept(id)) }
-	res := g.searchLayerV(q, ep, max(ef, k), 0, ok, vs, &n)
+	res := g.searchLayerV(q, ep, max(ef, k), 0, ok, vs, &n, g.dist)
 	if len(res) > k {
 		res = res[:k]
 	}
@@ -422,7 +480,7 @@ func (g *Graph) searchLayer(q []float32, ep []link, ef, level int, accept func(u
 	if level > 0 {
 		ok = nil // upper layers route; tombstones may serve as entry points
 	}
-	out := g.searchLayerV(q, ep, ef, level, ok, vs, &n)
+	out := g.searchLayerV(q, ep, ef, level, ok, vs, &n, g.ldist)
 	if len(out) == 0 {
 		return ep // only tombstones nearby: route on through them
 	}
@@ -433,7 +491,7 @@ func (g *Graph) searchLayer(q []float32, ep []link, ef, level int, accept func(u
 // it returns up to ef accepted nodes nearest first (accept nil: all).
 // Candidates are expanded until the nearest unexpanded one is farther than
 // the worst kept result with the result set full.
-func (g *Graph) searchLayerV(q []float32, ep []link, ef, level int, accept func(uint32) bool, vs *visitSet, n *int) []link {
+func (g *Graph) searchLayerV(q []float32, ep []link, ef, level int, accept func(uint32) bool, vs *visitSet, n *int, df func([]float32, uint32) float32) []link {
 	vs.reset(len(g.dead))
 	cand := &minHeap{}
 	res := &maxHeap{}
@@ -459,7 +517,7 @@ func (g *Graph) searchLayerV(q []float32, ep []link, ef, level int, accept func(
 				continue
 			}
 			*n++
-			d := g.dist(q, nb.id)
+			d := df(q, nb.id)
 			if res.Len() < ef || d < (*res)[0].d {
 				heap.Push(cand, link{nb.id, d})
 				if accept == nil || accept(nb.id) {
