@@ -212,18 +212,21 @@ func TestItemsLegacyAttributeUpdates(t *testing.T) {
 
 func TestItemsUpdateSizeLimit(t *testing.T) {
 	ts := itemsServer(t)
-	// pk (2+1) + "big" (3) + value: exactly 400 KB after the update.
-	big := strings.Repeat("x", 400*1024-6)
-	itemsPut(t, ts, "hash", avItem{"pk": avS("z"), "big": avS(big[:1000])})
-	_, err := ts.Client.UpdateItem(bg, &dynamodb.UpdateItemInput{TableName: aws.String("hash"), Key: avItem{"pk": avS("z")},
+	// pk (2+30) + "big" (3) + value: exactly 400 KB after the update. The
+	// key is long enough that the finished item, not the statement's own
+	// charge (expr.StatementSize, update_size scenario), binds.
+	key := strings.Repeat("z", 30)
+	big := strings.Repeat("x", 400*1024-35)
+	itemsPut(t, ts, "hash", avItem{"pk": avS(key), "big": avS(big[:1000])})
+	_, err := ts.Client.UpdateItem(bg, &dynamodb.UpdateItemInput{TableName: aws.String("hash"), Key: avItem{"pk": avS(key)},
 		UpdateExpression: aws.String("SET big = :b"), ExpressionAttributeValues: avItem{":b": avS(big)}})
 	if err != nil {
 		t.Fatalf("exactly 400 KB: %v", err)
 	}
-	_, err = ts.Client.UpdateItem(bg, &dynamodb.UpdateItemInput{TableName: aws.String("hash"), Key: avItem{"pk": avS("z")},
+	_, err = ts.Client.UpdateItem(bg, &dynamodb.UpdateItemInput{TableName: aws.String("hash"), Key: avItem{"pk": avS(key)},
 		UpdateExpression: aws.String("SET c = :c"), ExpressionAttributeValues: avItem{":c": avBool(true)}})
 	wantErr(t, err, "ValidationException", "Item size to update has exceeded the maximum allowed size")
-	got := itemsGet(t, ts, "hash", avItem{"pk": avS("z")})
+	got := itemsGet(t, ts, "hash", avItem{"pk": avS(key)})
 	if _, ok := got["c"]; ok {
 		t.Fatal("oversized update was stored")
 	}

@@ -150,6 +150,14 @@ func opUpdateItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, erro
 	ekey := t.engineKey(pk, sk)
 	var idx []itemIndexCost
 	err = n.mutate(t, ekey, CauseUpdate, func(o ddb.Item, oSize int) (mutation, error) {
+		// UpdateItem charges what its statement writes as well as the
+		// finished item, before the condition (expr.StatementSize);
+		// transactions, PartiQL and AttributeUpdates size the item alone.
+		if r.upd != nil {
+			if sz, ok := r.upd.StatementSize(o); ok && sz > ddb.MaxItemSize {
+				return mutation{}, ddb.Validation(itemMsgUpdateTooLarge)
+			}
+		}
 		if r.cond != nil && !expr.Eval(r.cond, itemOrEmpty(o)) {
 			return mutation{}, itemConditionFailed(o, r.oldOnErr)
 		}
