@@ -467,3 +467,99 @@ func TestCapacitySDKRetries(t *testing.T) {
 		t.Fatalf("stats %+v: expected throttles the SDK retried", st)
 	}
 }
+
+// TestCapacityUpdateLimits: under enforcement, decreases beyond the
+// day's allowance and a fifth switch to on-demand in 24 hours are refused
+// with DynamoDB's LimitExceededException texts; without it they pass.
+func TestCapacityUpdateLimits(t *testing.T) {
+	ts, clk, c := newCapServer(t, CapacityEnforce)
+	capCreate(t, c, "dec", 100, 100, nil)
+	// 00:10 UTC: four free decreases, then one an hour.
+	clk.ns.Store(time.Date(2026, 3, 2, 0, 10, 0, 0, time.UTC).UnixNano())
+	update := func(table string, r int64) error {
+		_, err := c.UpdateTable(bg, &dynamodb.UpdateTableInput{TableName: aws.String(table),
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(r), WriteCapacityUnits: aws.Int64(5)}})
+		return err
+	}
+	for i := int64(0); i < 4; i++ {
+		if err := update("dec", 50-i); err != nil {
+			t.Fatalf("decrease %d: %v", i+1, err)
+		}
+	}
+	err := update("dec", 40)
+	var le *types.LimitExceededException
+	want := "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. " +
+		"After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. " +
+		"Number of decreases today: 4. Last decrease at Monday, March 2, 2026 at 12:10:00 AM Coordinated Universal Time. " +
+		"Next decrease can be made at Monday, March 2, 2026 at 1:10:00 AM Coordinated Universal Time"
+	if !errors.As(err, &le) || aws.ToString(le.Message) != want {
+		t.Fatalf("fifth decrease: %v", err)
+	}
+	if err := update("dec", 60); err != nil { // increases are not limited
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	if err := update("dec", 40); err != nil {
+		t.Fatalf("decrease an hour later: %v", err)
+	}
+	if err := update("dec", 30); !errors.As(err, &le) {
+		t.Fatalf("second decrease within the hour: %v", err)
+	}
+
+	capCreate(t, c, "swi", 5, 5, nil)
+	clk.ns.Store(time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC).UnixNano())
+	mode := func(m types.BillingMode) error {
+		in := &dynamodb.UpdateTableInput{TableName: aws.String("swi"), BillingMode: m}
+		if m == types.BillingModeProvisioned {
+			in.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
+		}
+		_, err := c.UpdateTable(bg, in)
+		return err
+	}
+	for i := 0; i < 4; i++ {
+		if err := mode(types.BillingModePayPerRequest); err != nil {
+			t.Fatalf("switch %d: %v", i+1, err)
+		}
+		clk.Advance(time.Minute)
+		if err := mode(types.BillingModeProvisioned); err != nil { // back: any time
+			t.Fatal(err)
+		}
+		clk.Advance(time.Minute)
+	}
+	err = mode(types.BillingModePayPerRequest)
+	want = "Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 times in 1 day(s). " +
+		"Last update at Tue Mar 03 08:06:00 UTC 2026. Next update can be made at Wed Mar 04 08:00:00 UTC 2026"
+	if !errors.As(err, &le) || aws.ToString(le.Message) != want {
+		t.Fatalf("fifth switch: %v", err)
+	}
+	clk.Advance(24 * time.Hour)
+	if err := mode(types.BillingModePayPerRequest); err != nil {
+		t.Fatalf("switch a day later: %v", err)
+	}
+
+	// The per-table maximum and the account's.
+	_, err = c.CreateTable(bg, &dynamodb.CreateTableInput{TableName: aws.String("huge"),
+		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(40001), WriteCapacityUnits: aws.Int64(1)}})
+	if !errors.As(err, &le) || !strings.HasPrefix(aws.ToString(le.Message), "The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in us-east-1. Per table maximum: 40000.") {
+		t.Fatalf("over the table maximum: %v", err)
+	}
+	capCreate(t, c, "big1", 40000, 1, nil)
+	capCreate(t, c, "big2", 39000, 1, nil)
+	if err := update("dec", 1100); !errors.As(err, &le) || !strings.HasPrefix(aws.ToString(le.Message), "This request would have caused the ReadCapacityUnits limit to be exceeded for the account in us-east-1.") {
+		t.Fatalf("over the account maximum: %v", err)
+	}
+
+	// Without enforcement nothing is limited.
+	ts2, _, c2 := newCapServer(t, CapacityOff)
+	_ = ts2
+	capCreate(t, c2, "free", 100, 100, nil)
+	for i := int64(0); i < 8; i++ {
+		if _, err := c2.UpdateTable(bg, &dynamodb.UpdateTableInput{TableName: aws.String("free"),
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(90 - i), WriteCapacityUnits: aws.Int64(5)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = ts
+}

@@ -26,6 +26,9 @@ type TableExtra struct {
 	// LastUpdateToPayPerRequest is when the table last became
 	// PAY_PER_REQUEST (Unix seconds), 0 if never.
 	LastUpdateToPayPerRequest float64 `json:"lastPPR,omitempty"`
+	// PPRSwitches are the instants (Unix seconds) of the switches to
+	// PAY_PER_REQUEST in the last 24 hours (capacity_limits.go).
+	PPRSwitches []float64 `json:"pprSwitches,omitempty"`
 	// Throughput is the table's provisioned throughput (0/0 when
 	// PAY_PER_REQUEST).
 	Throughput Throughput `json:"throughput"`

@@ -558,6 +558,9 @@ func opCreateTable(n *Node, ctx context.Context, req *wire.Request) ([]byte, err
 	}
 	controlMu.Lock()
 	defer controlMu.Unlock()
+	if err := n.capCheckCreate(t); err != nil {
+		return nil, err
+	}
 	created, err := n.cat.create(t)
 	if err != nil {
 		return nil, err

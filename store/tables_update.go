@@ -250,6 +250,9 @@ func (n *Node) applyTableUpdate(nt *Table, in *updateTableIn, now time.Time) (up
 	if err := n.updateIndexes(nt, in, cp.newMode, now); err != nil {
 		return false, err
 	}
+	if err := n.capCheckUpdate(nt, cp, now); err != nil {
+		return false, err
+	}
 
 	// Everything is valid: apply.
 	updating = n.applyCapacityUpdate(nt, in, cp, now)
