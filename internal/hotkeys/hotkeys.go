@@ -112,7 +112,7 @@ func (t *Tracker) index(h uint64, i int) uint32 {
 
 // Count records one occurrence of the key with hash h. It reports whether
 // the caller should Propose the key: its estimate passed the admission
-// floor and it is not yet in the top table.
+// floor, it is not yet in the top table and the queue has room.
 func (t *Tracker) Count(h uint64) bool {
 	est := ^uint32(0)
 	for i := range t.rows {
@@ -123,8 +123,13 @@ func (t *Tracker) Count(h uint64) bool {
 	if est <= t.floor.Load() {
 		return false
 	}
-	_, member := (*t.set.Load())[h]
-	return !member
+	if _, member := (*t.set.Load())[h]; member {
+		return false
+	}
+	// With the queue full the proposal would be dropped: spare the caller
+	// rendering the key (a uniform workload over more than K keys keeps
+	// many keys just above the floor).
+	return !t.q.full()
 }
 
 // Propose offers the key with hash h and display form key for the top
@@ -203,7 +208,7 @@ type queue struct {
 	slots []slot
 	mask  uint64
 	head  atomic.Uint64
-	tail  uint64
+	tail  atomic.Uint64 // written by the consumer only; read by full
 }
 
 type slot struct {
@@ -237,14 +242,18 @@ func (q *queue) push(h uint64, key string) bool {
 	}
 }
 
+// full reports whether every slot is claimed and not yet consumed.
+func (q *queue) full() bool { return q.head.Load()-q.tail.Load() > q.mask }
+
 func (q *queue) pop() (uint64, string, bool) {
-	s := &q.slots[q.tail&q.mask]
-	if int64(s.seq.Load()-(q.tail+1)) < 0 {
+	tail := q.tail.Load()
+	s := &q.slots[tail&q.mask]
+	if int64(s.seq.Load()-(tail+1)) < 0 {
 		return 0, "", false
 	}
 	h, key := s.h, s.key
 	s.key = ""
-	s.seq.Store(q.tail + q.mask + 1)
-	q.tail++
+	s.seq.Store(tail + q.mask + 1)
+	q.tail.Store(tail + 1)
 	return h, key, true
 }
