@@ -74,6 +74,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzRawItemKey -fuzztime=30s ./proxy
 	$(GO) test -run=NONE -fuzz=FuzzCacheCoherence -fuzztime=60s ./proxy
 	$(GO) test -run=NONE -fuzz=FuzzVectorRequests -fuzztime=30s ./store
+	$(GO) test -run=NONE -fuzz=FuzzInsightsRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzStreamsRequests -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzShardIterator -fuzztime=30s ./store
 	$(GO) test -run=NONE -fuzz=FuzzIonItem -fuzztime=30s ./store

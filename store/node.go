@@ -215,6 +215,7 @@ type Node struct {
 	locks  lockTable
 	marks  txnMarks
 	idem   idemStore // ClientRequestToken table of TransactWriteItems
+	bulk   bulkOps   // StartBulkPutItems operations (bulk.go)
 
 	guard    *auth.Guard // nil: no authorization
 	policies parsedPolicies
