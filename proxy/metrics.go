@@ -247,3 +247,8 @@ func appendFloat(b []byte, v float64) []byte {
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
+
+// AppendMetrics appends what GET /metrics serves (the Prometheus text
+// format) to b: for programs that serve the proxy's metrics with others
+// (`dynax serve` adds its in-process store's).
+func (p *Proxy) AppendMetrics(b []byte) []byte { return p.appendMetrics(b) }

@@ -26,6 +26,7 @@ func init() {
 		{"cluster", "show a cache cluster's members (dynax cluster status --etcd URL)", runCluster},
 		{"etcd", "run a standalone single-node etcd for a cache cluster of dynax proxies", runEtcd},
 		{"bench", "measure DynamoDB endpoints (latency, throughput)", runBench},
+		{"top", "show an endpoint's /metrics table by table, refreshing (requests, capacity, throttles, latency, cache hit ratio)", runTop},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -96,7 +96,8 @@ func runServe(args []string, stdout, stderr io.Writer) (code int) {
 applications point) in front of the storage node, which runs in the same
 process (a cache miss is a function call, not an HTTP hop). The storage node
 is also served directly on --store-listen. GET /metrics on --listen serves
-the proxy's Prometheus metrics.`, stderr)
+the proxy's Prometheus metrics and the storage node's, on --store-listen the
+storage node's (docs/metrics.md).`, stderr)
 	var f storeFlags
 	f.register(fs, "127.0.0.1:8000")
 	storeListen := fs.String("store-listen", "127.0.0.1:8001", "address to also serve the storage node directly on, bypassing the cache (\"\" to disable)")
@@ -194,6 +195,7 @@ the proxy's Prometheus metrics.`, stderr)
 	}
 	done := make(chan error, 2)
 	psrv := mountConsole(cons, p.Server())
+	psrv.Handler = withServeMetrics(p, node, psrv.Handler)
 	go func() { done <- psrv.Serve(ln) }()
 	srvs := []*fasthttp.Server{psrv}
 	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "data_dir", f.dataDir, "auth", f.sec.mode,
