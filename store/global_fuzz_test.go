@@ -48,10 +48,10 @@ func FuzzGlobalRequests(f *testing.F) {
 		{"UpdateTable", `{"TableName":"fzz","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}},{"Create":{"RegionName":"eu-west-1"}}],"MultiRegionConsistency":"STRONG"}`},
 		{"UpdateTable", `{"TableName":"fzz","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}],"GlobalTableWitnessUpdates":[{"Create":{"RegionName":"eu-west-1"}}],"MultiRegionConsistency":"STRONG"}`},
 		{"UpdateTable", `{"TableName":"fzz","GlobalTableWitnessUpdates":[{"Delete":{"RegionName":"eu-west-1"}},{}]}`},
-		{"StrongPrepare", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE=","Stamp":5,"LocalStamp":0,"LocalOrigin":""}`)},
-		{"StrongRead", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE="}`)},
-		{"StrongAbort", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE="}`)},
-		{"StrongCommit", peer(`{"Table":"fzz","ID":1,"Key":"AAAAAAAAAAE=","Stamp":7,"Origin":"us-west-2","Cause":"PutItem","Item":{"pk":{"S":"a"}}}`)},
+		{"StrongPrepare", peer(`{"Table":"fzz","Keys":{"pk":{"S":"a"}},"Stamp":5,"LocalStamp":0,"LocalOrigin":""}`)},
+		{"StrongRead", peer(`{"Table":"fzz","Keys":{"pk":{"S":"a"}}}`)},
+		{"StrongAbort", peer(`{"Table":"fzz","Keys":{"pk":{"S":"a"}}}`)},
+		{"StrongCommit", peer(`{"Table":"fzz","Keys":{"pk":{"S":"a"}},"Stamp":7,"Origin":"us-west-2","Cause":"PutItem","Item":{"pk":{"S":"a"}}}`)},
 	}
 	for _, s := range seeds {
 		f.Add(s.op, []byte(s.body))

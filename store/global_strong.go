@@ -43,6 +43,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -127,8 +128,8 @@ type strongGrant struct {
 // prepareBody is the body of StrongPrepare, StrongAbort and StrongRead.
 type prepareBody struct {
 	Table string
-	ID    uint64
-	Key   []byte
+	Keys  json.RawMessage // the item's key attributes
+	key   []byte          // its engine key here
 	// Stamp is the proposed version; LocalStamp and LocalOrigin the
 	// version the proposer (or reader) holds.
 	Stamp       int64 `json:",omitempty"`
@@ -151,8 +152,7 @@ type prepareReply struct {
 // commitBody is the body of StrongCommit.
 type commitBody struct {
 	Table  string
-	ID     uint64
-	Key    []byte
+	Keys   json.RawMessage
 	Stamp  int64
 	Origin string
 	Cause  string
@@ -160,17 +160,17 @@ type commitBody struct {
 }
 
 // strongTable checks that a member's call names a STRONG table of this
-// node and a key inside it.
-func (n *Node) strongTable(name string, id uint64, key []byte, src string) (*Table, error) {
+// node, and returns it with the item's engine key here.
+func (n *Node) strongTable(name string, keys json.RawMessage, src string) (*Table, []byte, error) {
 	t, ok := n.cat.get(name)
-	if !ok || t.ID != id || !t.strong() || t.replica(src) == nil {
-		return nil, ddb.ResourceNotFound("Requested resource not found: Table: " + name + " not found")
+	if !ok || !t.strong() || t.replica(src) == nil {
+		return nil, nil, ddb.ResourceNotFound("Requested resource not found: Table: " + name + " not found")
 	}
-	lo, hi := tableBounds(t.ID)
-	if bytes.Compare(key, lo) < 0 || bytes.Compare(key, hi) >= 0 {
-		return nil, ddb.Validation("strong replication: key outside the table")
+	key, err := t.memberKey(keys)
+	if err != nil {
+		return nil, nil, err
 	}
-	return t, nil
+	return t, key, nil
 }
 
 // versionReply fills r with the node's version of key (and the item when
@@ -199,11 +199,11 @@ func (n *Node) versionReply(t *Table, key []byte, callerStamp int64, callerOrigi
 // the proposer's own grant).
 func (n *Node) prepare(t *Table, in *prepareBody, proposer string) (prepareReply, error) {
 	s := &n.rep.strong
-	k := string(in.Key)
+	k := string(in.key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var r prepareReply
-	if err := n.versionReply(t, in.Key, in.LocalStamp, in.LocalOrigin, &r); err != nil {
+	if err := n.versionReply(t, in.key, in.LocalStamp, in.LocalOrigin, &r); err != nil {
 		return r, err
 	}
 	now := time.Now()
@@ -269,6 +269,10 @@ func (n *Node) strongMutate(t *Table, key []byte, cause Cause, needOld bool, fn 
 	mu := n.rep.strong.propose.slot(key)
 	mu.Lock()
 	defer mu.Unlock()
+	keys, err := t.keyAttrs(key)
+	if err != nil {
+		return err
+	}
 	peers := n.members(t)
 	self := n.rep.self
 	var floor int64
@@ -279,7 +283,7 @@ func (n *Node) strongMutate(t *Table, key []byte, cause Cause, needOld bool, fn 
 			return err
 		}
 		stamp := max(time.Now().UnixNano(), ls+1, floor+1)
-		in := prepareBody{Table: t.Name, ID: t.ID, Key: key, Stamp: stamp, LocalStamp: ls, LocalOrigin: lo}
+		in := prepareBody{Table: t.Name, Keys: keys, key: key, Stamp: stamp, LocalStamp: ls, LocalOrigin: lo}
 		body, _ := json.Marshal(in)
 		own, err := n.prepare(t, &in, self)
 		if err != nil {
@@ -334,7 +338,7 @@ func (n *Node) strongMutate(t *Table, key []byte, cause Cause, needOld bool, fn 
 		}
 		abort := func() {
 			n.rep.strong.release(key, self, false)
-			ab, _ := json.Marshal(prepareBody{Table: t.Name, ID: t.ID, Key: key})
+			ab, _ := json.Marshal(prepareBody{Table: t.Name, Keys: keys})
 			for _, p := range granters {
 				go func() { _, _ = n.strongCall(p, opStrongAbort, ab) }()
 			}
@@ -373,13 +377,13 @@ func (n *Node) strongMutate(t *Table, key []byte, cause Cause, needOld bool, fn 
 			abort()
 			return err
 		}
-		return n.strongCommit(t, key, cause, peers)
+		return n.strongCommit(t, key, keys, cause, peers)
 	}
 }
 
 // strongCommit sends the item's new state to the other members and waits
 // until one holds it durably.
-func (n *Node) strongCommit(t *Table, key []byte, cause Cause, peers []*peerLink) error {
+func (n *Node) strongCommit(t *Table, key []byte, keys json.RawMessage, cause Cause, peers []*peerLink) error {
 	self := n.rep.self
 	vs, vo, _, err := n.readVersion(t.ID, key)
 	if err != nil {
@@ -392,7 +396,7 @@ func (n *Node) strongCommit(t *Table, key []byte, cause Cause, peers []*peerLink
 	if err != nil {
 		return err
 	}
-	c := commitBody{Table: t.Name, ID: t.ID, Key: key, Stamp: vs, Origin: vo, Cause: causeNames[cause]}
+	c := commitBody{Table: t.Name, Keys: keys, Stamp: vs, Origin: vo, Cause: causeNames[cause]}
 	if found {
 		c.Item = js
 	}
@@ -435,7 +439,11 @@ func (n *Node) strongSync(t *Table, key []byte) error {
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(prepareBody{Table: t.Name, ID: t.ID, Key: key, LocalStamp: ls, LocalOrigin: lo})
+	keys, err := t.keyAttrs(key)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(prepareBody{Table: t.Name, Keys: keys, LocalStamp: ls, LocalOrigin: lo})
 	peers := n.members(t)
 	type answer struct {
 		r   prepareReply
@@ -527,10 +535,11 @@ func opStrongPrepareFn(n *Node, ctx context.Context, src string, body []byte) ([
 	if err != nil {
 		return nil, err
 	}
-	t, err := n.strongTable(in.Table, in.ID, in.Key, src)
+	t, key, err := n.strongTable(in.Table, in.Keys, src)
 	if err != nil {
 		return nil, err
 	}
+	in.key = key
 	r, err := n.prepare(t, in, src)
 	if err != nil {
 		return nil, err
@@ -543,10 +552,11 @@ func opStrongAbortFn(n *Node, ctx context.Context, src string, body []byte) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if _, err := n.strongTable(in.Table, in.ID, in.Key, src); err != nil {
+	_, key, err := n.strongTable(in.Table, in.Keys, src)
+	if err != nil {
 		return nil, err
 	}
-	n.rep.strong.release(in.Key, src, false)
+	n.rep.strong.release(key, src, false)
 	return []byte(`{}`), nil
 }
 
@@ -555,12 +565,12 @@ func opStrongReadFn(n *Node, ctx context.Context, src string, body []byte) ([]by
 	if err != nil {
 		return nil, err
 	}
-	t, err := n.strongTable(in.Table, in.ID, in.Key, src)
+	t, key, err := n.strongTable(in.Table, in.Keys, src)
 	if err != nil {
 		return nil, err
 	}
 	r := prepareReply{Status: "ok"}
-	if err := n.versionReply(t, in.Key, in.LocalStamp, in.LocalOrigin, &r); err != nil {
+	if err := n.versionReply(t, key, in.LocalStamp, in.LocalOrigin, &r); err != nil {
 		return nil, err
 	}
 	return json.Marshal(r)
@@ -571,7 +581,7 @@ func opStrongCommitFn(n *Node, ctx context.Context, src string, body []byte) ([]
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, ddb.Serialization(err.Error())
 	}
-	t, err := n.strongTable(in.Table, in.ID, in.Key, src)
+	t, key, err := n.strongTable(in.Table, in.Keys, src)
 	if err != nil {
 		return nil, err
 	}
@@ -584,11 +594,11 @@ func opStrongCommitFn(n *Node, ctx context.Context, src string, body []byte) ([]
 			return nil, ddb.Validation("strong replication: item: " + err.Error())
 		}
 		pk, sk, err := t.keyValues(put, false)
-		if err != nil || !bytes.Equal(t.engineKey(pk, sk), in.Key) {
+		if err != nil || !bytes.Equal(t.engineKey(pk, sk), key) {
 			return nil, ddb.Validation("strong replication: the item does not have the commit's key")
 		}
 	}
-	if err := n.applyVersioned(t, in.Key, put, in.Stamp, in.Origin, causeByName(in.Cause)); err != nil {
+	if err := n.applyVersioned(t, key, put, in.Stamp, in.Origin, causeByName(in.Cause)); err != nil {
 		return nil, err
 	}
 	if n.wopts.Sync {
@@ -596,7 +606,7 @@ func opStrongCommitFn(n *Node, ctx context.Context, src string, body []byte) ([]
 			return nil, err
 		}
 	}
-	n.rep.strong.release(in.Key, src, true)
+	n.rep.strong.release(key, src, true)
 	return []byte(`{}`), nil
 }
 
@@ -605,4 +615,111 @@ func init() {
 	feedOps[opStrongAbort] = peerOp(opStrongAbortFn)
 	feedOps[opStrongRead] = peerOp(opStrongReadFn)
 	feedOps[opStrongCommit] = peerOp(opStrongCommitFn)
+}
+
+// ---------------------------------------------------------------------------
+// Keys across Regions. An engine key embeds the table's ID, which differs
+// from node to node, so members exchange an item's key attributes and
+// each builds its own engine key.
+
+// keyAttrs returns the key attributes (as item JSON) of the item at
+// engine key key of t, decoded from the key's order-preserving encoding.
+func (t *Table) keyAttrs(key []byte) (json.RawMessage, error) {
+	if len(key) < 13 {
+		return nil, errCorruptRecord
+	}
+	rest := key[13:] // tag, table ID, partition hash
+	hk, ht := t.HashKey()
+	rk, rt := t.RangeKey()
+	pk, rest, err := decodeKeyValue(rest, ht)
+	if err != nil {
+		return nil, err
+	}
+	it := ddb.Item{hk: pk}
+	var sk ddb.Value
+	if rk != "" {
+		if sk, rest, err = decodeKeyValue(rest, rt); err != nil {
+			return nil, err
+		}
+		it[rk] = sk
+	}
+	if len(rest) != 0 || !bytes.Equal(t.engineKey(pk, sk), key) {
+		return nil, errCorruptRecord
+	}
+	return ddb.AppendItem(nil, it), nil
+}
+
+// decodeKeyValue reads one value of type typ encoded by appendKeyValue.
+func decodeKeyValue(b []byte, typ ddb.Type) (ddb.Value, []byte, error) {
+	switch typ {
+	case ddb.TypeS, ddb.TypeB:
+		var out []byte
+		for i := 0; i+1 < len(b); i++ {
+			switch {
+			case b[i] == 0 && b[i+1] == 1:
+				if typ == ddb.TypeS {
+					return ddb.Value{T: ddb.TypeS, S: string(out)}, b[i+2:], nil
+				}
+				return ddb.Value{T: ddb.TypeB, B: out}, b[i+2:], nil
+			case b[i] == 0 && b[i+1] == 0xFF:
+				out = append(out, 0)
+				i++
+			default:
+				out = append(out, b[i])
+			}
+		}
+	case ddb.TypeN:
+		if len(b) > 0 && b[0] == 0x02 {
+			return ddb.Value{T: ddb.TypeN, S: "0"}, b[1:], nil
+		}
+		if len(b) < 4 || (b[0] != 0x01 && b[0] != 0x03) {
+			break
+		}
+		neg := b[0] == 0x01
+		e := uint16(b[1])<<8 | uint16(b[2])
+		end := byte(0x00)
+		if neg {
+			e, end = ^e, 0xFF
+		}
+		var digits []byte
+		for i := 3; i < len(b); i++ {
+			c := b[i]
+			if c == end {
+				if len(digits) == 0 {
+					break
+				}
+				s := string(digits[:1])
+				if len(digits) > 1 {
+					s += "." + string(digits[1:])
+				}
+				s += "E" + strconv.Itoa(int(e)-0x8000)
+				if neg {
+					s = "-" + s
+				}
+				return ddb.Value{T: ddb.TypeN, S: s}, b[i+1:], nil
+			}
+			if neg {
+				c = ^c
+			}
+			if c < 1 || c > 10 {
+				break
+			}
+			digits = append(digits, '0'+c-1)
+		}
+	}
+	return ddb.Value{}, nil, errCorruptRecord
+}
+
+// memberKey returns the engine key on this node of the item whose key
+// attributes a member sent.
+func (t *Table) memberKey(keys json.RawMessage) ([]byte, error) {
+	it, err := ddb.DecodeItem(keys)
+	if err != nil {
+		return nil, ddb.Validation("strong replication: key: " + err.Error())
+	}
+	pk, sk, err := t.keyValues(it, true)
+	if err != nil {
+		return nil, err
+	}
+	return t.engineKey(pk, sk), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/dynax/dynax/ddb"
 	"github.com/dynax/dynax/ddb/wire"
 )
 
@@ -126,6 +127,7 @@ func TestStrongGlobalTable(t *testing.T) {
 	rs := strongRegions(t, true, "us-east-1", "us-east-2", "us-west-2")
 	east, ohio, west := rs["us-east-1"].Client, rs["us-east-2"].Client, rs["us-west-2"].Client
 	ctx := context.Background()
+	createPPRTable(t, east, "pad") // the replicas' table IDs differ
 	createPPRTable(t, east, "mrsc")
 	out, err := makeStrong(east, "mrsc", "", "us-east-2", "us-west-2")
 	if err != nil {
@@ -358,6 +360,7 @@ type histOp struct {
 func TestStrongHistory(t *testing.T) {
 	regions := []string{"us-east-1", "us-east-2", "us-west-2"}
 	rs := strongRegions(t, true, regions...)
+	createPPRTable(t, rs["us-west-2"].Client, "pad") // the replicas' table IDs differ
 	createPPRTable(t, rs["us-east-1"].Client, "hist")
 	if _, err := makeStrong(rs["us-east-1"].Client, "hist", "", "us-east-2", "us-west-2"); err != nil {
 		t.Fatal(err)
@@ -511,5 +514,44 @@ func BenchmarkStrongWriteLatency(b *testing.B) {
 			b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 		})
+	}
+}
+
+// TestKeyAttrs decodes engine keys back to key attributes, which members
+// of a STRONG table exchange (their table IDs differ).
+func TestKeyAttrs(t *testing.T) {
+	for _, typ := range []string{"S", "N", "B"} {
+		tb := &Table{Name: "k", ID: 7,
+			KeySchema: []KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: aws.String("HASH")}, {AttributeName: aws.String("sk"), KeyType: aws.String("RANGE")}},
+			AttributeDefinitions: []AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: aws.String(typ)}, {AttributeName: aws.String("sk"), AttributeType: aws.String("N")}}}
+		var vals []ddb.Value
+		switch typ {
+		case "S":
+			for _, s := range []string{"a", "x\x00y", "\x00", "héllo", "zz\x01"} {
+				vals = append(vals, ddb.Value{T: ddb.TypeS, S: s})
+			}
+		case "B":
+			for _, s := range []string{"\x00\xff", "b", "\x00\x01\x00"} {
+				vals = append(vals, ddb.Value{T: ddb.TypeB, B: []byte(s)})
+			}
+		case "N":
+			for _, s := range []string{"0", "1", "-1", "12.5", "-0.000123", "1E+125", "-9.9999999999999999999999999999999999999E+125", "1E-130", "100"} {
+				vals = append(vals, ddb.Value{T: ddb.TypeN, S: s})
+			}
+		}
+		for _, pk := range vals {
+			for _, skS := range []string{"0", "-3.25", "42"} {
+				sk := ddb.Value{T: ddb.TypeN, S: skS}
+				key := tb.engineKey(pk, sk)
+				js, err := tb.keyAttrs(key)
+				if err != nil {
+					t.Fatalf("%s %q/%s: %v", typ, pk.S+string(pk.B), skS, err)
+				}
+				back, err := tb.memberKey(js)
+				if err != nil || string(back) != string(key) {
+					t.Fatalf("%s %q/%s: %s does not give the key back (%v)", typ, pk.S+string(pk.B), skS, js, err)
+				}
+			}
+		}
 	}
 }
