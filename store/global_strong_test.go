@@ -522,7 +522,7 @@ func BenchmarkStrongWriteLatency(b *testing.B) {
 func TestKeyAttrs(t *testing.T) {
 	for _, typ := range []string{"S", "N", "B"} {
 		tb := &Table{Name: "k", ID: 7,
-			KeySchema: []KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: aws.String("HASH")}, {AttributeName: aws.String("sk"), KeyType: aws.String("RANGE")}},
+			KeySchema:            []KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: aws.String("HASH")}, {AttributeName: aws.String("sk"), KeyType: aws.String("RANGE")}},
 			AttributeDefinitions: []AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: aws.String(typ)}, {AttributeName: aws.String("sk"), AttributeType: aws.String("N")}}}
 		var vals []ddb.Value
 		switch typ {
