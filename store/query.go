@@ -62,7 +62,12 @@ func parseQuery(body []byte) (*queryRequest, error) {
 	c.checkTableName("tableName", in.TableName)
 	itemCheckConditionalOp(&c, in.ConditionalOperator)
 	qsCheckAttributesToGet(&c, in.AttributesToGet)
-	qsCheckRange(&c, in.Limit, "limit", 1, 0)
+	if in.Limit != nil && *in.Limit < 1 {
+		// Query's Limit answers in the newer framework's wording: the
+		// member capitalised and no value echoed (PS validation-ordering/
+		// query, a live capture; Scan keeps "Value '0' at 'limit'").
+		c.failGeneric("Limit", "Member must have value greater than or equal to 1")
+	}
 	qsCheckConds(&c, in.KeyConditions, "keyConditions")
 	if err := c.err(); err != nil {
 		return nil, err

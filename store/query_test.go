@@ -1055,10 +1055,10 @@ func TestQueryValidation(t *testing.T) {
 				"Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
 				"Value 'AN' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]; " +
 				"Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
-				"Value '-1' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+				"Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 				"Value null at 'keyConditions.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},
 		{"limit-zero", `{"TableName":"vhash","Limit":0,` + kcH + `}`, "",
-			"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+			"1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 		{"select-specific-alone", `{"TableName":"vhash","Select":"SPECIFIC_ATTRIBUTES",` + kcH + `}`, "",
 			"1 validation error detected: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"},
 		{"select-projected-no-index", `{"TableName":"vhash","Select":"ALL_PROJECTED_ATTRIBUTES",` + kcH + `}`, "",
