@@ -60,6 +60,8 @@ func (c *Console) serveAPI(ctx *fasthttp.RequestCtx, name string) {
 		c.fragment(ctx, "metrics", c.metricsView())
 	case "cluster":
 		c.fragment(ctx, "cluster", c.clusterView(ctx))
+	case "hotkeys":
+		c.serveHotKeys(ctx)
 	default:
 		ctx.Error("Not Found", fasthttp.StatusNotFound)
 	}

@@ -67,6 +67,10 @@ type Options struct {
 	// Cluster, when set, lists the cache cluster's members. Default nil:
 	// the cluster page says the node is not in a cluster.
 	Cluster Cluster
+	// HotKeys, when set, supplies the hot keys page (hotkeys.go): a
+	// storage node's contributor insights counts. Default nil: the page
+	// says the node counts none.
+	HotKeys HotKeys
 	// Logger receives template errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the time (tests). Default time.Now.

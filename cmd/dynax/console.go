@@ -20,12 +20,16 @@ func consoleFlag(fs *flag.FlagSet) *bool {
 }
 
 // newConsole returns the console of a node, nil when --console=false. p
-// is the node's proxy (nil for a storage node alone).
-func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy, cr *clusterRun) (*console.Console, error) {
+// is the node's proxy (nil for a storage node alone), sn its storage node
+// (nil for a proxy alone).
+func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy, cr *clusterRun, sn *store.Node) (*console.Console, error) {
 	if !on {
 		return nil, nil
 	}
 	opts := console.Options{Node: node, Auth: sec.mode}
+	if sn != nil {
+		opts.HotKeys = hotKeys{sn}
+	}
 	if p != nil {
 		opts.Cache = p
 	}
@@ -33,6 +37,26 @@ func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy, cr *cl
 		opts.Cluster = cr
 	}
 	return console.New(opts)
+}
+
+// hotKeys adapts a storage node's contributor insights counts to the
+// console's hot keys page.
+type hotKeys struct{ n *store.Node }
+
+func (h hotKeys) HotKeys(table, index string, k int) (*console.HotKeyReport, error) {
+	c, err := h.n.TopContributors(table, index, k)
+	if err != nil {
+		return nil, err
+	}
+	r := &console.HotKeyReport{Table: c.TableName, Index: c.IndexName, Status: c.Status, Mode: c.Mode}
+	for _, rule := range c.Rules {
+		hr := console.HotKeyRule{Name: rule.RuleName, Kind: rule.Kind}
+		for _, k := range rule.Contributors {
+			hr.Keys = append(hr.Keys, console.HotKey{Key: string(k.Key), Count: k.Count})
+		}
+		r.Rules = append(r.Rules, hr)
+	}
+	return r, nil
 }
 
 // Members implements console.Cluster with the cluster's status, as

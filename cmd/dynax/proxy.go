@@ -242,7 +242,7 @@ Prometheus metrics (DAX's metric names).`, stderr)
 		log.Error("cannot listen", "addr", *listen, "err", err)
 		return 1
 	}
-	cons, err := newConsole(*consoleOn, "proxy", &sec, p, cr)
+	cons, err := newConsole(*consoleOn, "proxy", &sec, p, cr, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax proxy:", err)
 		return 2

@@ -188,7 +188,7 @@ storage node's (docs/metrics.md).`, stderr)
 			return 1
 		}
 	}
-	cons, err := newConsole(*f.console, "serve", &f.sec, p, cr)
+	cons, err := newConsole(*f.console, "serve", &f.sec, p, cr, node)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynax serve:", err)
 		return 2
@@ -292,7 +292,7 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 	ws := wire.NewServer(node, log)
 	ws.Verifier = node.Verifier()
 	ws.Audit = auditor
-	cons, err := newConsole(*f.console, "store", &f.sec, nil, nil)
+	cons, err := newConsole(*f.console, "store", &f.sec, nil, nil, node)
 	if err != nil {
 		log.Error("console", "err", err)
 		return 1

@@ -135,5 +135,8 @@
     if (sel.dataset.want && sel.value === sel.dataset.want) $("st").requestSubmit();
   }
 
-  window.ConsolePages = { cache: live, metrics: live, cluster: live, streams };
+  window.ConsolePages = {
+    cache: live, metrics: live, cluster: live, streams,
+    hotkeys: () => { if ($("live")) live(); }, // polls once a table is chosen
+  };
 })();
