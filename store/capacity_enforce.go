@@ -152,7 +152,12 @@ func (b *bucket) set(now int64, rate, burst int64) {
 
 // enforcement is a table's throttling state.
 type enforcement struct {
-	cfg         atomic.Pointer[capConfig]
+	cfg atomic.Pointer[capConfig]
+	// at is the clock reading of the latest admission: the debit that
+	// follows it uses it instead of reading the clock again (a clock
+	// reading costs more than the rest of the bucket work, and a reading
+	// of a concurrent admission is as good: refills never go back).
+	at          atomic.Int64
 	mu          sync.Mutex // serializes rebuilds of cfg
 	read, write bucket
 	parts       atomic.Pointer[[]partBuckets]
@@ -313,6 +318,15 @@ func capThrottle(onDemand, index bool, reason, resource string) *ddb.Error {
 // capNow is the node's clock in Unix nanoseconds.
 func (n *Node) capNow() int64 { return n.opts.Now().UnixNano() }
 
+// capAt is the instant a debit of c is made at: that of the latest
+// admission.
+func (c *tableCapacity) capAt(n *Node) int64 {
+	if at := c.enf.at.Load(); at != 0 {
+		return at
+	}
+	return n.capNow()
+}
+
 // ---------------------------------------------------------------------------
 // The hooks of the data plane.
 
@@ -327,6 +341,7 @@ func (n *Node) capAdmitRead(t *Table, index string, key []byte) error {
 	}
 	now := n.capNow()
 	c := t.capacity()
+	c.enf.at.Store(now)
 	if index != "" {
 		if ci := cfg.indexes[index]; ci != nil {
 			if !ci.st.enf.read.positive(now) {
@@ -367,7 +382,7 @@ func (n *Node) capChargeRead(t *Table, index string, key []byte, units float64) 
 	if !cfg.enforce {
 		return
 	}
-	now := n.capNow()
+	now := c.capAt(n)
 	if ix != nil {
 		ix.enf.read.take(now, units)
 		return
@@ -413,6 +428,7 @@ func (n *Node) capWrite(t *Table, key []byte, units float64, idx []itemIndexCost
 func (n *Node) capAdmitWrite(t *Table, cfg *capConfig, key []byte, idx []itemIndexCost) error {
 	now := n.capNow()
 	c := t.capacity()
+	c.enf.at.Store(now)
 	if !c.enf.write.positive(now) {
 		c.writeThrottles.Add(1)
 		return capThrottle(cfg.onDemand, false, "TableWrite"+cfg.writeReason, t.Arn())
@@ -448,7 +464,7 @@ func (n *Node) capDebitWrite(t *Table, cfg *capConfig, key []byte, units float64
 	if !cfg.enforce {
 		return
 	}
-	now := n.capNow()
+	now := c.capAt(n)
 	local := 0.0
 	for _, ic := range idx {
 		if !ic.global {
