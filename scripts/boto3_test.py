@@ -320,6 +320,36 @@ def check_auth(c, binary, tmp):
         proc.wait(timeout=10)
 
 
+def check_capacity(c, binary, tmp):
+    """--capacity enforce: a table over its provisioned throughput throttles."""
+    proc, endpoint = start_node(binary, os.path.join(tmp, "capacity"), "--capacity", "enforce")
+    try:
+        from botocore.config import Config
+        client = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+                                       region_name="us-east-1").client(
+            "dynamodb", endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}))
+        client.create_table(TableName="boto_capacity", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                            ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+        err = None
+        for i in range(50):
+            try:
+                client.put_item(TableName="boto_capacity", Item={"pk": {"S": "k%d" % i}})
+            except ClientError as e:
+                err = e
+                break
+        c.eq("capacity throttled", err is not None, True)
+        if err is not None:
+            c.eq("capacity code", err.response["Error"]["Code"], "ProvisionedThroughputExceededException")
+            c.eq("capacity message", err.response["Error"]["Message"],
+                 "The level of configured provisioned throughput for the table was exceeded. "
+                 "Consider increasing your provisioning level with the UpdateTable API.")
+            c.eq("capacity status", err.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp()
@@ -436,6 +466,7 @@ def main():
         check_streams_and_ttl(c, session, client, endpoint)
         check_backups(c, client)
         check_auth(c, binary, tmp)
+        check_capacity(c, binary, tmp)
 
         c.eq("list tables", client.list_tables()["TableNames"], ["boto_orders"])
         table.delete()
