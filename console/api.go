@@ -58,6 +58,7 @@ func (c *Console) serveAPI(ctx *fasthttp.RequestCtx, name string) {
 		c.fragment(ctx, "cache", c.cacheView())
 	case "metrics":
 		c.fragment(ctx, "metrics", c.metricsView())
+		c.storeFragment(ctx)
 	case "cluster":
 		c.fragment(ctx, "cluster", c.clusterView(ctx))
 	case "hotkeys":

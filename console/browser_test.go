@@ -49,7 +49,7 @@ func startNode(t *testing.T, auth string) *node {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	c, err := console.New(console.Options{Node: "test", Auth: auth, Cache: p})
+	c, err := console.New(console.Options{Node: "test", Auth: auth, Cache: p, Store: sn.Metrics()})
 	if err != nil {
 		t.Fatal(err)
 	}

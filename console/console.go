@@ -71,6 +71,10 @@ type Options struct {
 	// storage node's contributor insights counts. Default nil: the page
 	// says the node counts none.
 	HotKeys HotKeys
+	// Store, when set, supplies the store's metrics for the Metrics page's
+	// per-table figures (a *store.Node's Metrics()), gathered only when
+	// the page polls. Default nil: no store section.
+	Store Gatherer
 	// Logger receives template errors. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the time (tests). Default time.Now.
@@ -85,6 +89,8 @@ type Console struct {
 	hist    *History
 	cluster clusterMemo
 	static  fs.FS
+
+	storeHist *storeHistory // nil without Options.Store
 }
 
 // pageNames are the pages, by path below Prefix ("" is the tables list).
@@ -135,6 +141,9 @@ func New(opts Options) (*Console, error) {
 	}
 	if opts.Cache != nil {
 		c.hist = NewHistory(opts.Cache, HistoryOptions{Now: opts.Now})
+	}
+	if opts.Store != nil {
+		c.storeHist = &storeHistory{src: opts.Store, now: opts.Now}
 	}
 	return c, nil
 }

@@ -29,6 +29,7 @@ func newConsole(on bool, node string, sec *securityFlags, p *proxy.Proxy, cr *cl
 	opts := console.Options{Node: node, Auth: sec.mode}
 	if sn != nil {
 		opts.HotKeys = hotKeys{sn}
+		opts.Store = sn.Metrics()
 	}
 	if p != nil {
 		opts.Cache = p
