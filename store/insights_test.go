@@ -491,3 +491,31 @@ func TestContributorInsightsThrottled(t *testing.T) {
 		t.Fatalf("PKC = %q", got["PKC"])
 	}
 }
+
+// TestContributorInsightsMetrics: the top keys of the enabled rules are on
+// the node's Prometheus registry (GET /metrics).
+func TestContributorInsightsMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	itemsCreateTable(t, ts, "cim", []string{"pk:S"})
+	if _, err := ciUpdate(ts, "cim", "", types.ContributorInsightsActionEnable, ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		pk := "hot"
+		if i%3 == 0 {
+			pk = fmt.Sprintf("cold%d", i)
+		}
+		if _, err := ts.Client.PutItem(bg, &dynamodb.PutItemInput{TableName: aws.String("cim"),
+			Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b strings.Builder
+	if err := ts.Node.WriteMetrics(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `ContributorInsightsTopKey{GlobalSecondaryIndexName="",Key="{\"pk\":{\"S\":\"hot\"}}",Rule="PKC",TableName="cim"} 8`
+	if !strings.Contains(b.String(), want) {
+		t.Fatalf("metrics lack %s:\n%s", want, b.String())
+	}
+}

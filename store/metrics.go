@@ -135,7 +135,7 @@ func newNodeMetrics(n *Node) *nodeMetrics {
 		Help: "Requests answered with an HTTP 400 status, except ConditionalCheckFailedException and throttling (counted by their own metrics), as CloudWatch counts them; account-wide.",
 	})
 	m.reg.MustRegister(m.latency, m.returned, m.systemErrors, m.condFailed, m.txConflicts, m.ttlDeleted, m.userErrors,
-		capacityCollector{n}, engineCollector{n}, replicationCollector{n})
+		capacityCollector{n}, engineCollector{n}, replicationCollector{n}, insightsCollector{n})
 	empty := map[string]*tableMetrics{}
 	m.tables.Store(&empty)
 	m.none = newTableMetrics("")
