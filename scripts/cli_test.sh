@@ -224,5 +224,43 @@ check_error "auth: unknown key" UnrecognizedClientException "The security token 
   as AKIDNOBODY x list-tables
 # (Debian's AWS CLI predates PutResourcePolicy; the Go SDK tests cover it.)
 
+# Application Auto Scaling (AnyScaleFrontendService) on the same listener,
+# against a node of its own with a compressed scaler clock.
+start_node "$BIN" "$TMP/aas" --autoscaling-period 100ms
+aas_pid=$NODE_PID aas_ep=$ENDPOINT
+NODE_PID=$main_pid ENDPOINT=$main_ep
+trap 'kill "$auth_pid" "$aas_pid" 2>/dev/null || true; stop_node; rm -rf "$TMP"' EXIT
+aas() { "$AWS" application-autoscaling --endpoint-url "$aas_ep" --output text "$@"; }
+export -f aas; export AWS aas_ep
+check "aas: provisioned table" "ACTIVE" "$AWS" dynamodb --endpoint-url "$aas_ep" --output text create-table --table-name cli_scaled \
+  --attribute-definitions AttributeName=pk,AttributeType=S --key-schema AttributeName=pk,KeyType=HASH \
+  --provisioned-throughput ReadCapacityUnits=5,WriteCapacityUnits=5 --query TableDescription.TableStatus
+# (Debian's AWS CLI predates ScalableTargetARN: the Go SDK tests check it.)
+check "aas: register-scalable-target" "" \
+  bash -c 'aas register-scalable-target --service-namespace dynamodb --resource-id table/cli_scaled \
+    --scalable-dimension dynamodb:table:ReadCapacityUnits --min-capacity 10 --max-capacity 40 >/dev/null'
+check "aas: put-scaling-policy" "TargetTracking-table/cli_scaled-AlarmHigh-" \
+  bash -c 'aas put-scaling-policy --policy-name cli-read --service-namespace dynamodb --resource-id table/cli_scaled \
+    --scalable-dimension dynamodb:table:ReadCapacityUnits --policy-type TargetTrackingScaling \
+    --target-tracking-scaling-policy-configuration "{\"TargetValue\":70,\"PredefinedMetricSpecification\":{\"PredefinedMetricType\":\"DynamoDBReadCapacityUtilization\"}}" \
+    --query "Alarms[0].AlarmName" | cut -c1-42'
+check "aas: describe-scalable-targets" "table/cli_scaled	10	40" aas describe-scalable-targets --service-namespace dynamodb \
+  --query 'ScalableTargets[].[ResourceId,MinCapacity,MaxCapacity]'
+check "aas: describe-scaling-policies" "cli-read	70" aas describe-scaling-policies --service-namespace dynamodb \
+  --query 'ScalingPolicies[].[PolicyName,TargetTrackingScalingPolicyConfiguration.TargetValue]'
+# Registering 10..40 raised the table's 5 RCU to the minimum at once.
+check "aas: describe-scaling-activities" "Setting read capacity units to 10.	minimum capacity was set to 10	Successful" \
+  aas describe-scaling-activities --service-namespace dynamodb --query 'ScalingActivities[].[Description,Cause,StatusCode]'
+check "aas: capacity raised" "10" "$AWS" dynamodb --endpoint-url "$aas_ep" --output text describe-table --table-name cli_scaled \
+  --query Table.ProvisionedThroughput.ReadCapacityUnits
+check_error "aas: no such table" ValidationException "DynamoDB table does not exist: table/cli_nope" \
+  aas register-scalable-target --service-namespace dynamodb --resource-id table/cli_nope \
+    --scalable-dimension dynamodb:table:ReadCapacityUnits --min-capacity 1 --max-capacity 5
+check_error "aas: policy without target" ObjectNotFoundException \
+  "No scalable target registered for service namespace: dynamodb, resource ID: table/cli_scaled, scalable dimension: dynamodb:table:WriteCapacityUnits" \
+  aas put-scaling-policy --policy-name w --service-namespace dynamodb --resource-id table/cli_scaled \
+    --scalable-dimension dynamodb:table:WriteCapacityUnits --policy-type TargetTrackingScaling \
+    --target-tracking-scaling-policy-configuration '{"TargetValue":70,"PredefinedMetricSpecification":{"PredefinedMetricType":"DynamoDBWriteCapacityUtilization"}}'
+
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

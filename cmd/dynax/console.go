@@ -74,11 +74,16 @@ func mountConsole(c *console.Console, srv *fasthttp.Server) *fasthttp.Server {
 	return srv
 }
 
-// storeServer is the storage node's server for ws: GET /metrics serves
-// node's metrics, GET /contributor-insights its hot keys
-// (store.InsightsHandler), c is mounted when set.
-func storeServer(ws *wire.Server, c *console.Console, node *store.Node) server {
-	h := store.InsightsHandler(node, ws.ServeFastHTTP)
+// storeServer is the storage node's server for ws: the handlers of
+// mounts (outermost last), GET /metrics serving the node's metrics, GET
+// /contributor-insights its hot keys (store.InsightsHandler), c mounted
+// when set.
+func storeServer(ws *wire.Server, c *console.Console, node *store.Node, mounts ...func(fasthttp.RequestHandler) fasthttp.RequestHandler) server {
+	h := ws.ServeFastHTTP
+	for _, m := range mounts {
+		h = m(h)
+	}
+	h = store.InsightsHandler(node, h)
 	if c != nil {
 		h = c.Mount(h)
 	}

@@ -49,6 +49,9 @@ type storeFlags struct {
 	global globalFlags
 	// console: serve the web console (console.go).
 	console *bool
+	// autoscalingPeriod is how long one minute of the auto scaler lasts
+	// (autoscaling.go).
+	autoscalingPeriod time.Duration
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
@@ -70,6 +73,7 @@ func (f *storeFlags) register(fs *flag.FlagSet, defListen string) {
 	f.global.register(fs)
 	f.console = consoleFlag(fs)
 	fs.StringVar(&f.capacity, "capacity", store.CapacityOff, "enforce: throttle requests over tables' and GSIs' provisioned throughput (with 300 s of burst), on-demand maxima and per-partition limits, as DynamoDB does; off: only count consumed capacity. A table's tag "+store.CapacityTagKey+"=enforce|off overrides it")
+	fs.DurationVar(&f.autoscalingPeriod, "autoscaling-period", time.Minute, "how long one minute of Application Auto Scaling lasts: the data points, alarm periods and cooldowns of target tracking are counted in it (compress it for tests and experiments; not with --regions)")
 	fs.StringVar(&f.kinesisEndpoint, "kinesis-endpoint", "", "Kinesis-compatible endpoint for Kinesis Data Streams destinations (default \"\": real Kinesis in the stream's Region)")
 }
 
@@ -145,6 +149,12 @@ storage node's (docs/metrics.md).`, stderr)
 	}
 	// Runs last, after the servers and the proxy stopped.
 	defer func() { code = closeNode(log, node, code) }()
+	scaler, err := openAutoScaling(&f, node, log)
+	if err != nil {
+		log.Error("cannot start auto scaling", "err", err)
+		return 1
+	}
+	defer scaler.Close()
 	opts.Backend = &storebackend.Backend{Node: node, Logger: log}
 	opts.Logger = log
 	opts.Guard = f.sec.guard(node, f.account)
@@ -195,7 +205,7 @@ storage node's (docs/metrics.md).`, stderr)
 	}
 	done := make(chan error, 2)
 	psrv := mountConsole(cons, p.Server())
-	psrv.Handler = withServeMetrics(p, node, psrv.Handler)
+	psrv.Handler = withAutoScaling(scaler, node, log, withServeMetrics(p, node, psrv.Handler))
 	go func() { done <- psrv.Serve(ln) }()
 	srvs := []*fasthttp.Server{psrv}
 	log.Info("dynax listening", "addr", ln.Addr().String(), "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "data_dir", f.dataDir, "auth", f.sec.mode,
@@ -205,7 +215,7 @@ storage node's (docs/metrics.md).`, stderr)
 		ws := wire.NewServer(node, log)
 		ws.Verifier = node.Verifier()
 		ws.Audit = auditor
-		ssrv := storeServer(ws, cons, node)
+		ssrv := storeServer(ws, cons, node, withScaler(scaler, node, log))
 		go func() { done <- ssrv.Serve(sln) }()
 		defer func() {
 			if err := ssrv.Shutdown(); err != nil {
@@ -278,6 +288,12 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		return 1
 	}
 	defer func() { code = closeNode(log, node, code) }()
+	scaler, err := openAutoScaling(f, node, log)
+	if err != nil {
+		log.Error("cannot start auto scaling", "err", err)
+		return 1
+	}
+	defer scaler.Close()
 	ln, err := f.sec.listen(f.listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", f.listen, "err", err)
@@ -297,7 +313,7 @@ func serveNode(f *storeFlags, stderr io.Writer) (code int) {
 		log.Error("console", "err", err)
 		return 1
 	}
-	srv := storeServer(ws, cons, node)
+	srv := storeServer(ws, cons, node, withScaler(scaler, node, log))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("dynax storage node listening", "addr", ln.Addr().String(), "data_dir", f.dataDir, "endpoint", f.sec.scheme()+"://"+ln.Addr().String(), "auth", f.sec.mode)
