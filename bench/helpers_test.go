@@ -40,7 +40,15 @@ func targetOp(ctx *fasthttp.RequestCtx) string {
 // wraps its handler. It returns the endpoint URL and a request counter.
 func startStore(t *testing.T, wrap func(next fasthttp.RequestHandler) fasthttp.RequestHandler) (string, *opCounter) {
 	t.Helper()
-	node, err := store.Open(store.Options{Dir: t.TempDir(), NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	return startStoreWith(t, store.Options{}, wrap)
+}
+
+// startStoreWith is startStore with options (Dir, NoSync and Logger are
+// set here).
+func startStoreWith(t *testing.T, opts store.Options, wrap func(next fasthttp.RequestHandler) fasthttp.RequestHandler) (string, *opCounter) {
+	t.Helper()
+	opts.Dir, opts.NoSync, opts.Logger = t.TempDir(), true, slog.New(slog.DiscardHandler)
+	node, err := store.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,13 +95,29 @@ func percentileSVG(rs []*EndpointResult) string {
 
 // throughputSVG plots completed operations per second.
 func throughputSVG(rs []*EndpointResult) string {
-	c := svgchart.Chart{ID: "throughput", Caption: "seconds of measurement (rounds back to back); y: operations per second",
+	return perSecondSVG("throughput", "operations per second", rs, func(e *EndpointResult) []int64 { return e.PerSecond })
+}
+
+// throttleSVG plots throttled operations per second, or returns "" when no
+// endpoint was throttled.
+func throttleSVG(rs []*EndpointResult) string {
+	for _, e := range rs {
+		if len(e.ThrottledPerSecond) > 0 {
+			return perSecondSVG("throttled", "throttled operations per second", rs, func(e *EndpointResult) []int64 { return e.ThrottledPerSecond })
+		}
+	}
+	return ""
+}
+
+// perSecondSVG plots one per-second series of every endpoint.
+func perSecondSVG(id, what string, rs []*EndpointResult, of func(*EndpointResult) []int64) string {
+	c := svgchart.Chart{ID: id, Caption: "seconds of measurement (rounds back to back); y: " + what,
 		YFormat: func(v float64) string { return strconv.FormatInt(int64(v), 10) }}
 	series := make([]svgchart.Series, len(rs))
 	for i, e := range rs {
-		c.N = max(c.N, len(e.PerSecond))
+		c.N = max(c.N, len(of(e)))
 		series[i].Name = seriesName(e)
-		for _, v := range e.PerSecond {
+		for _, v := range of(e) {
 			series[i].Points = append(series[i].Points, float64(v))
 		}
 	}
@@ -131,6 +147,10 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	b.WriteString(percentileSVG(r.Results))
 	b.WriteString("\n<h2>Throughput over time</h2>\n")
 	b.WriteString(throughputSVG(r.Results))
+	if svg := throttleSVG(r.Results); svg != "" {
+		b.WriteString("\n<h2>Throttled operations over time</h2>\n")
+		b.WriteString(svg)
+	}
 	b.WriteString("\n<h2>Comparison</h2>\n<table id=\"results\"><tr><th>endpoint</th><th>load</th><th>operation</th><th>count</th><th>ops/s</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th><th>errors</th><th>hit ratio</th><th>stale reads</th></tr>\n")
 	for _, e := range r.Results {
 		load := fmt.Sprintf("c=%d", e.Concurrency)

@@ -64,12 +64,15 @@ type EndpointResult struct {
 	Rate        float64 `json:"rate,omitempty"`
 	ElapsedS    float64 `json:"elapsed_s"`
 	Latency
-	Operations []OpResult   `json:"operations"`
-	Percentile []Point      `json:"percentile_curve"`
-	PerSecond  []int64      `json:"per_second"`
-	HitRatio   *float64     `json:"hit_ratio,omitempty"`
-	Cache      *CacheReport `json:"cache,omitempty"`
-	Stale      StaleResult  `json:"stale"`
+	Operations []OpResult `json:"operations"`
+	Percentile []Point    `json:"percentile_curve"`
+	PerSecond  []int64    `json:"per_second"`
+	// ThrottledPerSecond: operations answered with a throttling error, per
+	// second (omitted when there were none).
+	ThrottledPerSecond []int64      `json:"throttled_per_second,omitempty"`
+	HitRatio           *float64     `json:"hit_ratio,omitempty"`
+	Cache              *CacheReport `json:"cache,omitempty"`
+	Stale              StaleResult  `json:"stale"`
 	// Nodes are the per-node cache reports of a spread run (--spread).
 	Nodes []NodeResult `json:"nodes,omitempty"`
 	stats *Stats
@@ -116,6 +119,12 @@ func NewEndpointResult(endpoint, workload string, load Load, st *Stats, cache *C
 	}
 	if r.PerSecond == nil {
 		r.PerSecond = []int64{}
+	}
+	for _, n := range st.ThrottledPerSecond {
+		if n > 0 {
+			r.ThrottledPerSecond = st.ThrottledPerSecond
+			break
+		}
 	}
 	for _, name := range st.OpNames() {
 		r.Operations = append(r.Operations, OpResult{Operation: name, Latency: latencyOf(st.Ops[name], st.Elapsed)})

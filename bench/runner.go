@@ -89,7 +89,11 @@ type Stats struct {
 	Ops       map[string]*OpStats
 	Elapsed   time.Duration // measured window
 	PerSecond []int64       // completed measured operations per whole second
-	Stale     StaleStats
+	// ThrottledPerSecond counts, per whole second, the operations answered
+	// with a throttling error (IsThrottle): what a capacity experiment
+	// plots next to PerSecond.
+	ThrottledPerSecond []int64
+	Stale              StaleStats
 }
 
 // Merge adds o to s (e.g. two rounds); PerSecond is appended.
@@ -105,6 +109,7 @@ func (s *Stats) Merge(o *Stats) {
 	}
 	s.Elapsed += o.Elapsed
 	s.PerSecond = append(s.PerSecond, o.PerSecond...)
+	s.ThrottledPerSecond = append(s.ThrottledPerSecond, o.ThrottledPerSecond...)
 	s.Stale.merge(&o.Stale)
 }
 
@@ -128,8 +133,38 @@ func (s *Stats) All() *OpStats {
 }
 
 type workerStats struct {
-	ops       map[string]*OpStats
-	perSecond []int64
+	ops                map[string]*OpStats
+	perSecond          []int64
+	throttledPerSecond []int64
+}
+
+// IsThrottle reports whether an error type (ErrorType) is one of
+// DynamoDB's throttling answers: provisioned capacity, on-demand maxima or
+// the account's request rate.
+func IsThrottle(typ string) bool {
+	switch typ {
+	case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded":
+		return true
+	}
+	return false
+}
+
+// bump adds one to (*counts)[sec], growing the slice as needed.
+func bump(counts *[]int64, sec int) {
+	for len(*counts) <= sec {
+		*counts = append(*counts, 0)
+	}
+	(*counts)[sec]++
+}
+
+// sumInto adds counts into *out element by element.
+func sumInto(out *[]int64, counts []int64) {
+	for i, n := range counts {
+		for len(*out) <= i {
+			*out = append(*out, 0)
+		}
+		(*out)[i] += n
+	}
 }
 
 func (w *workerStats) record(op string, lat time.Duration, err error) {
@@ -235,10 +270,15 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 				}
 				ws.record(op, end.Sub(t0), err)
 				sec := int(end.Sub(measureStart) / time.Second)
-				for len(ws.perSecond) <= sec {
-					ws.perSecond = append(ws.perSecond, 0)
+				bump(&ws.perSecond, sec)
+				if err != nil && IsThrottle(ErrorType(err)) {
+					bump(&ws.throttledPerSecond, sec)
 				}
-				ws.perSecond[sec]++
+				// Every second seen gets a throttle count, zero included,
+				// so the two series line up.
+				for len(ws.throttledPerSecond) <= sec {
+					ws.throttledPerSecond = append(ws.throttledPerSecond, 0)
+				}
 				for {
 					last := lastEnd.Load()
 					if end.UnixNano() <= last || lastEnd.CompareAndSwap(last, end.UnixNano()) {
@@ -265,12 +305,8 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 			}
 			out.Ops[name].merge(o)
 		}
-		for i, n := range ws.perSecond {
-			for len(out.PerSecond) <= i {
-				out.PerSecond = append(out.PerSecond, 0)
-			}
-			out.PerSecond[i] += n
-		}
+		sumInto(&out.PerSecond, ws.perSecond)
+		sumInto(&out.ThrottledPerSecond, ws.throttledPerSecond)
 		if sr, ok := workers[w].(staleReporter); ok {
 			out.Stale.merge(sr.staleStats())
 		}
@@ -278,6 +314,9 @@ func Drive(c *Client, load Load, newWorker func(w int) Worker) *Stats {
 	// Only whole seconds: the last, partial one would look like a drop.
 	if n := int(out.Elapsed / time.Second); n >= 1 && len(out.PerSecond) > n {
 		out.PerSecond = out.PerSecond[:n]
+	}
+	if n := int(out.Elapsed / time.Second); n >= 1 && len(out.ThrottledPerSecond) > n {
+		out.ThrottledPerSecond = out.ThrottledPerSecond[:n]
 	}
 	return out
 }
