@@ -289,8 +289,11 @@ func (cfg *capConfig) part(key []byte) *partBuckets {
 	if len(key) < 13 || len(cfg.parts) == 0 {
 		return nil
 	}
+	// Partitions are ranges of the key hash, as DynamoDB splits its key
+	// space: the hash's top bits choose (the DynamoDB layout's hash keeps
+	// its low 8 bits zero, so a modulus would put every key in one).
 	h := binary.BigEndian.Uint32(key[9:13])
-	return &cfg.parts[h%uint32(len(cfg.parts))]
+	return &cfg.parts[uint64(h)*uint64(len(cfg.parts))>>32]
 }
 
 // capThrottle builds the throttling error of t: ProvisionedThroughputExceeded

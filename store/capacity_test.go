@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynax/dynax/ddb"
 )
 
 // capCreate creates a provisioned table "pk"(S) with read/write units and
@@ -562,4 +564,22 @@ func TestCapacityUpdateLimits(t *testing.T) {
 		}
 	}
 	_ = ts
+}
+
+// TestCapacityPartitionSpread: the partitions of both key layouts are
+// ranges of the key hash, so a hundred keys reach every one of eight
+// partitions (the DynamoDB layout's hash has its low byte zero: a modulus
+// sent every key to one partition, throttling a whole table at 1,000 WCU).
+func TestCapacityPartitionSpread(t *testing.T) {
+	for _, h := range []keyHash{keyHashFNV, keyHashDynamo} {
+		cfg := &capConfig{parts: make([]partBuckets, 8)}
+		hit := map[*partBuckets]int{}
+		for i := 0; i < 100; i++ {
+			pk := ddb.Value{T: ddb.TypeS, S: fmt.Sprintf("key-%06d", i)}
+			hit[cfg.part(itemKey(nil, 7, h, pk, ddb.Value{}))]++
+		}
+		if len(hit) != 8 {
+			t.Errorf("layout %d: 100 keys in %d of 8 partitions: %v", h, len(hit), hit)
+		}
+	}
 }
