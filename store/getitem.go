@@ -112,13 +112,14 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	n.capChargeRead(t, "", key, itemReadUnits(size, found, r.consistent))
+	units := itemReadUnits(size, found, r.consistent) // charged and reported alike
+	n.capChargeRead(t, "", key, units)
 	o := newItemOut(64)
 	if found {
 		o.field("Item")
 		o.b = ddb.AppendItem(o.b, expr.Project(it, r.paths))
 	}
-	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(size, found, r.consistent))
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, units)
 	return o.done(), nil
 }
 
@@ -127,9 +128,10 @@ func opGetItem(n *Node, ctx context.Context, req *wire.Request) ([]byte, error) 
 func (n *Node) getItemWhole(t *Table, key []byte, r *getItemRequest) ([]byte, error) {
 	v, closer, err := n.db.Get(key)
 	if err == pebble.ErrNotFound {
-		n.capChargeRead(t, "", key, itemReadUnits(0, false, r.consistent))
+		units := itemReadUnits(0, false, r.consistent)
+		n.capChargeRead(t, "", key, units)
 		o := newItemOut(64)
-		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(0, false, r.consistent))
+		o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, units)
 		return o.done(), nil
 	}
 	if err != nil {
@@ -140,7 +142,8 @@ func (n *Node) getItemWhole(t *Table, key []byte, r *getItemRequest) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	n.capChargeRead(t, "", key, itemReadUnits(size, true, r.consistent))
+	units := itemReadUnits(size, true, r.consistent)
+	n.capChargeRead(t, "", key, units)
 	extra := 0
 	if r.in.ReturnConsumedCapacity != nil {
 		extra = 96 + len(*r.in.TableName)
@@ -148,6 +151,6 @@ func (n *Node) getItemWhole(t *Table, key []byte, r *getItemRequest) ([]byte, er
 	o := newItemOut(len(js) + 10 + extra)
 	o.field("Item")
 	o.b = append(o.b, js...)
-	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, itemReadUnits(size, true, r.consistent))
+	o.capacity(r.in.ReturnConsumedCapacity, *r.in.TableName, units)
 	return o.done(), nil
 }

@@ -183,8 +183,9 @@ func opTransactGetItems(n *Node, ctx context.Context, req *wire.Request) ([]byte
 		if err != nil {
 			return nil, err
 		}
-		caps.add(*g.in.TableName, txFactor*itemReadUnits(size, found, true), 1, nil)
-		n.capChargeRead(g.t, "", g.ekey, txFactor*itemReadUnits(size, found, true))
+		units := txFactor * itemReadUnits(size, found, true)
+		caps.add(*g.in.TableName, units, 1, nil)
+		n.capChargeRead(g.t, "", g.ekey, units)
 	}
 	o.b = append(o.b, ']')
 	caps.appendField(&o, in.ReturnConsumedCapacity, capRead)
