@@ -20,8 +20,8 @@ package store
 //   - partitions: 3,000 read and 1,000 write units per second each
 //     (accruing for 1 s); a table has as many partitions as its
 //     throughput needs (max of provisioned or warm throughput, read/3000 +
-//     write/1000, at least one), and an item's partition is its partition
-//     key's hash modulo that count.
+//     write/1000, at least one), and an item's partition is the range of
+//     the key hash (split into that many equal ranges) its key falls in.
 //
 // A new bucket (table created, node started, capacity changed to a new
 // partition count) starts with one second of its capacity: burst is
